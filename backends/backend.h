@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The contract between the aeration engine and a hypervisor backend.
+ *
+ * There are two kinds of backend:
+ *  - "refault" (virtio-balloon, Hyper-V): the host drops the contents and
+ *    faults in a zero page when the guest touches it again.  No reclaim.
+ *  - "reclaim before reuse" (Xen): the frame is gone after report().  The
+ *    engine calls reclaim() with the zone lock held, interrupts off, when an
+ *    aerated block leaves the free list and before anyone can use it.
+ */
+#ifndef _AERATION_BACKEND_H
+#define _AERATION_BACKEND_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#endif
+
+/* Every backend the aeration= parameter can name, in "auto" order. */
+enum aer_backend_id {
+	AER_BACKEND_XEN,
+	AER_BACKEND_HYPERV,
+	AER_BACKEND_VIRTIO,
+	AER_NR_BACKENDS,
+};
+
+/* One free block, 2^order pages starting at pfn. */
+struct aer_block {
+	unsigned long pfn;
+	unsigned int order;
+};
+
+struct aer_backend {
+	enum aer_backend_id id;
+	unsigned int min_order;		/* smallest order it accepts */
+	unsigned int capacity;		/* most blocks in one report() */
+
+	/* Is this backend's hypervisor here?  NULL: it registers itself. */
+	bool (*probe)(struct aer_backend *b);
+
+	/*
+	 * Tell the hypervisor it may drop these blocks.  May sleep; called
+	 * without locks.  0: all blocks were given; error: none were.
+	 */
+	int (*report)(struct aer_backend *b, const struct aer_block *blocks,
+		      unsigned int nr);
+
+	/*
+	 * Make an aerated block usable again.  Must not sleep.  NULL for
+	 * refault backends.  Error: the frames are still gone.
+	 */
+	int (*reclaim)(struct aer_backend *b, unsigned long pfn,
+		       unsigned int order);
+
+	void *priv;
+};
+
+#endif /* _AERATION_BACKEND_H */

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aeration engine: the state machine that picks free blocks, hands them to
+ * the backend and marks them aerated.  Modelled on mm/page_reporting.c.
+ *
+ * Per pass, for each zone with enough free memory, for each order from
+ * min_order up and each migratetype: walk the free list from the head,
+ * skipping aerated blocks, isolating up to capacity blocks; report them
+ * with the zone lock dropped; put them back at the tail, marked.  Marked
+ * blocks collect at the tail, so the next walk finds the unaerated ones
+ * first.  A budget of 1/16 of a list per pass keeps one pass from starving
+ * the allocator; whatever is left asks for another pass.
+ */
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#endif
+
+#include "aeration.h"
+#include "glue.h"
+
+void aer_engine_init(struct aer_engine *e)
+{
+	memset(e, 0, sizeof(*e));
+	atomic_set(&e->state, AER_IDLE);
+	e->min_order = aerg_nr_orders() > 9 ? 9 : aerg_nr_orders() - 1;
+	e->capacity = 32;
+	e->delay_ms = AER_DEFAULT_DELAY_MS;
+}
+
+/*
+ * Bring a backend in.  Tunables the operator set stay, clamped to what the
+ * backend accepts.  The caller queues the first pass if this returns 0.
+ */
+int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
+{
+	if (e->backend)
+		return -EBUSY;
+	if (!b->report || !b->capacity || b->min_order >= aerg_nr_orders())
+		return -EINVAL;
+
+	if (e->min_order < b->min_order)
+		e->min_order = b->min_order;
+	if (e->capacity > b->capacity || e->capacity > AER_MAX_CAPACITY)
+		e->capacity = b->capacity < AER_MAX_CAPACITY ?
+			      b->capacity : AER_MAX_CAPACITY;
+	e->nr = 0;
+	atomic_set(&e->state, AER_IDLE);
+	WRITE_ONCE(e->backend, b);
+	return 0;
+}
+
+/*
+ * Forget every aerated mark, reclaiming first where the backend needs it,
+ * so a later backend (or none) starts from a clean free list.
+ */
+static void aer_unaerate_all(struct aer_engine *e)
+{
+	struct aer_zone *z;
+	struct aer_blk *blk;
+	unsigned int order, mt;
+
+	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
+		aerg_lock(z);
+		for (order = 0; order < aerg_nr_orders(); order++) {
+			for (mt = 0; mt < aerg_nr_migratetypes(); mt++) {
+				for (blk = aerg_first(z, order, mt); blk;
+				     blk = aerg_next(z, order, mt, blk)) {
+					if (!aerg_aerated(blk))
+						continue;
+					aerg_clear_aerated(blk);
+					aer_leave(e, aerg_pfn(blk), order);
+				}
+			}
+		}
+		aerg_unlock(z);
+	}
+}
+
+/* The caller has made sure no pass is running or queued. */
+void aer_engine_deactivate(struct aer_engine *e)
+{
+	if (!e->backend)
+		return;
+	aer_unaerate_all(e);
+	WRITE_ONCE(e->backend, NULL);
+	atomic_set(&e->state, AER_IDLE);
+}
+
+/*
+ * A block of at least min_order was freed.  Returns true if the caller must
+ * queue a pass after delay_ms; false if one is queued or running already.
+ */
+bool aer_request(struct aer_engine *e)
+{
+	if (atomic_read(&e->state) == AER_REQUESTED)
+		return false;
+	/* A running pass sees REQUESTED when it ends and asks to run again. */
+	return atomic_xchg(&e->state, AER_REQUESTED) == AER_IDLE;
+}
+
+/*
+ * Report the isolated batch, then put each block back: marked if the
+ * backend took it.  Takes the zone lock and returns with it held.
+ */
+static int aer_flush(struct aer_engine *e, struct aer_zone *z)
+{
+	struct aer_backend *b = e->backend;
+	unsigned int i;
+	int err;
+
+	err = b->report(b, e->batch, e->nr);
+	atomic_long_inc(err ? &e->stats.report_failures : &e->stats.reports);
+
+	aerg_lock(z);
+	for (i = 0; i < e->nr; i++) {
+		struct aer_block *blk = &e->batch[i];
+
+		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
+			atomic_long_inc(&e->stats.aerated[blk->order]);
+			continue;
+		}
+		/*
+		 * Given away but merged with a freed buddy while isolated, so
+		 * no mark: a reclaim backend must have the frames back now.
+		 */
+		if (!err && b->reclaim)
+			aer_leave(e, blk->pfn, blk->order);
+	}
+	e->nr = 0;
+	return err;
+}
+
+static int aer_cycle(struct aer_engine *e, struct aer_zone *z,
+		     unsigned int order, unsigned int mt)
+{
+	struct aer_blk *blk, *next = NULL;
+	long budget;
+	int err = 0;
+
+	aerg_lock(z);
+	budget = (aerg_nr_free(z, order) + e->capacity * 16 - 1) /
+		 (e->capacity * 16);
+
+	for (blk = aerg_first(z, order, mt); blk; blk = next) {
+		next = aerg_next(z, order, mt, blk);
+		if (aerg_aerated(blk))
+			continue;
+
+		if (budget < 0) {
+			/* Leave the rest for the next pass. */
+			atomic_set(&e->state, AER_REQUESTED);
+			next = blk;
+			break;
+		}
+
+		if (e->nr < e->capacity) {
+			if (!aerg_isolate(z, blk, order)) {
+				next = blk;
+				break;
+			}
+			e->batch[e->nr].pfn = aerg_pfn(blk);
+			e->batch[e->nr].order = order;
+			e->nr++;
+			continue;
+		}
+
+		/* Batch full: resume from this block after reporting. */
+		aerg_rotate_to_front(z, order, mt, blk);
+		aerg_unlock(z);
+		err = aer_flush(e, z);
+		budget--;
+		/* The list changed while unlocked; restart from its head. */
+		next = aerg_first(z, order, mt);
+		if (err)
+			break;
+	}
+
+	/* Start the next walk where this one stopped. */
+	if (next)
+		aerg_rotate_to_front(z, order, mt, next);
+	aerg_unlock(z);
+	return err;
+}
+
+static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
+{
+	unsigned int order, mt;
+	int err = 0;
+
+	/* Isolating a full batch must not push the zone below its watermark. */
+	if (!aerg_zone_has_room(z, e->min_order, e->capacity))
+		return 0;
+
+	for (order = e->min_order; order < aerg_nr_orders() && !err; order++) {
+		for (mt = 0; mt < aerg_nr_migratetypes() && !err; mt++) {
+			if (!aerg_skip_migratetype(mt))
+				err = aer_cycle(e, z, order, mt);
+		}
+	}
+
+	/* Blocks of this zone left in the batch go before the next zone. */
+	if (e->nr) {
+		int ret = aer_flush(e, z);
+
+		aerg_unlock(z);
+		if (!err)
+			err = ret;
+	}
+	return err;
+}
+
+/*
+ * One pass over every zone.  Returns true if blocks were left over or freed
+ * meanwhile, so the caller must run another pass after delay_ms.
+ */
+bool aer_pass(struct aer_engine *e)
+{
+	struct aer_zone *z;
+
+	if (!READ_ONCE(e->backend)) {
+		atomic_set(&e->state, AER_IDLE);
+		return false;
+	}
+
+	atomic_set(&e->state, AER_ACTIVE);
+	atomic_long_inc(&e->stats.passes);
+	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
+		if (aer_zone_pass(e, z))
+			break;
+	}
+	return atomic_cmpxchg(&e->state, AER_ACTIVE, AER_IDLE) ==
+	       AER_REQUESTED;
+}
+
+/*
+ * An aerated block is leaving the free list (allocation, split, merge,
+ * isolation); its mark is already cleared.  Zone lock held, must not sleep.
+ * Returns the backend's error if the frames could not be brought back.
+ */
+int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order)
+{
+	struct aer_backend *b = READ_ONCE(e->backend);
+	int err;
+
+	if (order < AER_MAX_ORDERS)
+		atomic_long_inc(&e->stats.reused[order]);
+	if (!b || !b->reclaim)
+		return 0;
+
+	err = b->reclaim(b, pfn, order);
+	atomic_long_inc(err ? &e->stats.reclaim_failures :
+			      &e->stats.reclaims);
+	return err;
+}
+
+int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
+		    unsigned long val)
+{
+	struct aer_backend *b = READ_ONCE(e->backend);
+	unsigned long lo, hi;
+
+	switch (t) {
+	case AER_MIN_ORDER:
+		lo = b ? b->min_order : 0;
+		hi = aerg_nr_orders() - 1;
+		break;
+	case AER_CAPACITY:
+		lo = 1;
+		hi = b && b->capacity < AER_MAX_CAPACITY ?
+		     b->capacity : AER_MAX_CAPACITY;
+		break;
+	case AER_DELAY_MS:
+		lo = 0;
+		hi = AER_MAX_DELAY_MS;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (val < lo || val > hi)
+		return -ERANGE;
+
+	switch (t) {
+	case AER_MIN_ORDER:
+		WRITE_ONCE(e->min_order, val);
+		break;
+	case AER_CAPACITY:
+		WRITE_ONCE(e->capacity, val);
+		break;
+	case AER_DELAY_MS:
+		WRITE_ONCE(e->delay_ms, val);
+		break;
+	}
+	return 0;
+}
+
+/* Sum a per-order counter, in blocks or in base pages. */
+unsigned long aer_stat_sum(atomic_long_t *per_order, bool pages)
+{
+	unsigned long sum = 0, n;
+	unsigned int order;
+
+	for (order = 0; order < AER_MAX_ORDERS; order++) {
+		n = atomic_long_read(&per_order[order]);
+		sum += pages ? n << order : n;
+	}
+	return sum;
+}

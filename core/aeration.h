@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aeration engine: hypervisor-neutral free page hinting.
+ *
+ * The engine walks the buddy free lists, isolates blocks that have not been
+ * aerated yet, hands them to one backend in batches, and puts them back at
+ * the tail of their free list marked "aerated".  A block loses the mark when
+ * it leaves the free list; backends whose hypervisor takes the frame away
+ * (Xen) get a reclaim call before the block can be handed out.
+ *
+ * This file and the rest of core/ build both in the kernel and in the
+ * user-space harness (tests/unit), so they only see the allocator through
+ * core/glue.h.
+ */
+#ifndef _AERATION_CORE_H
+#define _AERATION_CORE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/atomic.h>
+#endif
+
+#include "../backends/backend.h"
+
+/* Largest batch any backend may ask for (Xen: 512 frames per hypercall). */
+#define AER_MAX_CAPACITY	512
+/* Largest allocator order the engine tracks counters for. */
+#define AER_MAX_ORDERS		16
+#define AER_DEFAULT_DELAY_MS	2000
+#define AER_MAX_DELAY_MS	60000
+
+enum aer_state {
+	AER_IDLE = 0,		/* no pass queued */
+	AER_REQUESTED,		/* a pass is queued, or must run again */
+	AER_ACTIVE,		/* a pass is running */
+};
+
+struct aer_stats {
+	atomic_long_t aerated[AER_MAX_ORDERS];	/* blocks marked, per order */
+	atomic_long_t reused[AER_MAX_ORDERS];	/* marked blocks that left */
+	atomic_long_t reports;			/* successful report calls */
+	atomic_long_t report_failures;
+	atomic_long_t reclaims;			/* backend reclaim calls */
+	atomic_long_t reclaim_failures;
+	atomic_long_t passes;
+};
+
+enum aer_tunable {
+	AER_MIN_ORDER,
+	AER_CAPACITY,
+	AER_DELAY_MS,
+};
+
+struct aer_engine {
+	struct aer_backend *backend;	/* NULL while no backend is active */
+	atomic_t state;			/* enum aer_state */
+	unsigned int min_order;		/* smallest block order to aerate */
+	unsigned int capacity;		/* blocks per report call */
+	unsigned int delay_ms;		/* wait before a pass */
+	unsigned int nr;		/* blocks isolated in batch[] */
+	struct aer_block batch[AER_MAX_CAPACITY];
+	struct aer_stats stats;
+};
+
+void aer_engine_init(struct aer_engine *e);
+int aer_engine_activate(struct aer_engine *e, struct aer_backend *b);
+void aer_engine_deactivate(struct aer_engine *e);
+bool aer_request(struct aer_engine *e);
+bool aer_pass(struct aer_engine *e);
+int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order);
+int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
+		    unsigned long val);
+unsigned long aer_stat_sum(atomic_long_t *per_order, bool pages);
+
+/* aeration= boot policy, core/policy.c */
+#define AER_POLICY_MAX_LEN	64
+
+struct aer_policy {
+	bool off;
+	unsigned int nr;			/* backends allowed */
+	enum aer_backend_id pref[AER_NR_BACKENDS];	/* most preferred first */
+};
+
+void aer_policy_parse(struct aer_policy *p, const char *val);
+int aer_policy_rank(const struct aer_policy *p, enum aer_backend_id id);
+const char *aer_backend_name(enum aer_backend_id id);
+
+#endif /* _AERATION_CORE_H */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the engine needs from a buddy allocator.  Implemented by
+ * linux-glue/mm.c on top of struct zone and struct page, and by the model
+ * allocator in tests/unit/buddy.c.
+ *
+ * A "zone" is one buddy allocator with its own lock; a "blk" is the head
+ * page of a free block.  Everything between aerg_lock() and aerg_unlock()
+ * runs with the zone lock held and must not sleep.
+ */
+#ifndef _AERATION_GLUE_H
+#define _AERATION_GLUE_H
+
+struct aer_zone;
+struct aer_blk;
+
+/* Walk populated zones: aerg_zone_next(NULL) is the first. */
+struct aer_zone *aerg_zone_next(struct aer_zone *z);
+/* Enough free memory in the zone to isolate @nr blocks of @order? */
+bool aerg_zone_has_room(struct aer_zone *z, unsigned int order,
+			unsigned int nr);
+unsigned int aerg_nr_orders(void);
+unsigned int aerg_nr_migratetypes(void);
+/* Free lists the engine must never take blocks from (isolation). */
+bool aerg_skip_migratetype(unsigned int mt);
+
+void aerg_lock(struct aer_zone *z);
+void aerg_unlock(struct aer_zone *z);
+
+/* Free list access, zone lock held. */
+unsigned long aerg_nr_free(struct aer_zone *z, unsigned int order);
+struct aer_blk *aerg_first(struct aer_zone *z, unsigned int order,
+			   unsigned int mt);
+struct aer_blk *aerg_next(struct aer_zone *z, unsigned int order,
+			  unsigned int mt, struct aer_blk *b);
+void aerg_rotate_to_front(struct aer_zone *z, unsigned int order,
+			  unsigned int mt, struct aer_blk *b);
+bool aerg_aerated(struct aer_blk *b);
+void aerg_clear_aerated(struct aer_blk *b);
+unsigned long aerg_pfn(struct aer_blk *b);
+
+/* Take a block off its free list, like __isolate_free_page(). */
+bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);
+/*
+ * Return an isolated block to the tail of its free list without notifying
+ * the engine.  If @mark, mark it aerated, unless it merged with a buddy.
+ * Returns true if the block is now marked.
+ */
+bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
+		  bool mark);
+
+#endif /* _AERATION_GLUE_H */

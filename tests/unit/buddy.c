@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Model buddy allocator and its implementation of core/glue.h.  The logic
+ * follows mm/page_alloc.c: __rmqueue_smallest()/expand() on allocation,
+ * __free_one_page() merging on free, __isolate_free_page() and
+ * __putback_isolated_page() for the engine, and the mark cleared in
+ * __del_page_from_free_list() with the leave hook there.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "buddy.h"
+#include "../../core/glue.h"
+
+struct aer_engine mb_engine;
+struct aer_blk mb_pages[MB_MAX_PAGES];
+struct aer_zone mb_zones[MB_MAX_ZONES];
+unsigned int mb_nr_zones;
+int mb_requests;
+bool mb_fail_isolate;
+unsigned long mb_gone_handed_out;
+
+char shim_log[4096];
+int shim_log_lines;
+
+void shim_printk(const char *fmt, ...)
+{
+	size_t used = strlen(shim_log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(shim_log + used, sizeof(shim_log) - used, fmt, ap);
+	va_end(ap);
+	shim_log_lines++;
+}
+
+static struct aer_zone *mb_zone_of(unsigned long pfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < mb_nr_zones; i++)
+		if (pfn >= mb_zones[i].start_pfn &&
+		    pfn < mb_zones[i].start_pfn + mb_zones[i].nr_pages)
+			return &mb_zones[i];
+	return NULL;
+}
+
+static void list_add_(struct aer_blk *head, struct aer_blk *b, bool tail)
+{
+	struct aer_blk *prev = tail ? head->prev : head;
+	struct aer_blk *next = prev->next;
+
+	b->prev = prev;
+	b->next = next;
+	prev->next = b;
+	next->prev = b;
+}
+
+static void list_del_(struct aer_blk *b)
+{
+	b->prev->next = b->next;
+	b->next->prev = b->prev;
+	b->prev = b->next = NULL;
+}
+
+static void add_to_free_list(struct aer_zone *z, struct aer_blk *b,
+			     unsigned int order, bool tail)
+{
+	b->buddy = true;
+	b->order = order;
+	list_add_(&z->heads[order][b->mt], b, tail);
+	z->nr_free[order]++;
+	z->free_pages += 1UL << order;
+}
+
+/* __del_page_from_free_list(): the one place a block leaves a list. */
+static void del_from_free_list(struct aer_zone *z, struct aer_blk *b,
+			       unsigned int order)
+{
+	if (b->aerated) {
+		b->aerated = false;
+		aer_leave(&mb_engine, b->pfn, order);
+	}
+	list_del_(b);
+	b->buddy = false;
+	z->nr_free[order]--;
+	z->free_pages -= 1UL << order;
+}
+
+/* __free_one_page(): merge with free buddies, then add to a list. */
+static void free_one(unsigned long pfn, unsigned int order, bool tail,
+		     bool notify)
+{
+	struct aer_zone *z = mb_zone_of(pfn);
+	struct aer_blk *b;
+
+	while (order < MB_ORDERS - 1) {
+		unsigned long bpfn = pfn ^ (1UL << order);
+		struct aer_blk *bud;
+
+		if (mb_zone_of(bpfn) != z)
+			break;
+		bud = &mb_pages[bpfn];
+		if (!bud->buddy || bud->order != order)
+			break;
+		del_from_free_list(z, bud, order);
+		/* Like page_alloc.c, a merged block takes the caller's type. */
+		bud->mt = mb_pages[pfn].mt;
+		pfn &= bpfn;
+		order++;
+	}
+	b = &mb_pages[pfn];
+	add_to_free_list(z, b, order, tail);
+	if (notify && mb_engine.backend && order >= mb_engine.min_order &&
+	    aer_request(&mb_engine))
+		mb_requests++;
+}
+
+void mb_set_pageblock_mt(unsigned long pfn, unsigned int mt)
+{
+	unsigned long start = pfn & ~((1UL << MB_PAGEBLOCK) - 1), i;
+
+	for (i = start; i < start + (1UL << MB_PAGEBLOCK); i++)
+		mb_pages[i].mt = mt;
+}
+
+void mb_init(unsigned int nr_zones, unsigned long zone_pages)
+{
+	unsigned long pfn, step = 1UL << (MB_ORDERS - 1);
+	unsigned int i, o, mt;
+
+	memset(mb_pages, 0, sizeof(mb_pages));
+	memset(mb_zones, 0, sizeof(mb_zones));
+	mb_nr_zones = nr_zones;
+	mb_requests = 0;
+	mb_fail_isolate = false;
+	mb_gone_handed_out = 0;
+	shim_log[0] = 0;
+	shim_log_lines = 0;
+
+	for (pfn = 0; pfn < nr_zones * zone_pages; pfn++) {
+		mb_pages[pfn].pfn = pfn;
+		/* Two movable pageblocks, then one unmovable. */
+		mb_pages[pfn].mt = (pfn >> MB_PAGEBLOCK) % 3 == 2 ? 0 : 1;
+	}
+	for (i = 0; i < nr_zones; i++) {
+		struct aer_zone *z = &mb_zones[i];
+
+		z->id = i;
+		z->start_pfn = i * zone_pages;
+		z->nr_pages = zone_pages;
+		z->low_wmark = zone_pages / 64;
+		for (o = 0; o < MB_ORDERS; o++)
+			for (mt = 0; mt < MB_MTS; mt++)
+				z->heads[o][mt].prev = z->heads[o][mt].next =
+					&z->heads[o][mt];
+		for (pfn = z->start_pfn; pfn < z->start_pfn + zone_pages;
+		     pfn += step)
+			free_one(pfn, MB_ORDERS - 1, true, false);
+	}
+}
+
+static struct aer_blk *take(unsigned int order, unsigned int mt,
+			    unsigned int *got)
+{
+	unsigned int i, o;
+
+	for (i = 0; i < mb_nr_zones; i++) {
+		struct aer_zone *z = &mb_zones[i];
+
+		for (o = order; o < MB_ORDERS; o++) {
+			struct aer_blk *h = &z->heads[o][mt];
+
+			if (h->next != h) {
+				*got = o;
+				return h->next;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* __rmqueue_smallest() with a simple fallback to the other type. */
+long mb_alloc(unsigned int order, unsigned int mt)
+{
+	struct aer_blk *b;
+	struct aer_zone *z;
+	unsigned int got, fb;
+	unsigned long i;
+
+	b = take(order, mt, &got);
+	for (fb = 0; !b && fb < MB_MT_ISOLATE; fb++)
+		b = take(order, fb, &got);
+	if (!b)
+		return -1;
+
+	z = mb_zone_of(b->pfn);
+	del_from_free_list(z, b, got);
+	/* expand(): the upper halves go back to the list head. */
+	while (got > order) {
+		got--;
+		add_to_free_list(z, &mb_pages[b->pfn + (1UL << got)], got,
+				 false);
+	}
+	for (i = b->pfn; i < b->pfn + (1UL << order); i++) {
+		if (mb_pages[i].gone)
+			mb_gone_handed_out++;
+		mb_pages[i].allocated = true;
+	}
+	b->order = order;
+	return b->pfn;
+}
+
+void mb_free(unsigned long pfn, unsigned int order)
+{
+	unsigned long i;
+
+	for (i = pfn; i < pfn + (1UL << order); i++)
+		mb_pages[i].allocated = false;
+	free_one(pfn, order, false, true);
+}
+
+unsigned long mb_count_aerated_pages(void)
+{
+	unsigned long pfn, n = 0;
+
+	for (pfn = 0; pfn < mb_nr_zones * mb_zones[0].nr_pages; pfn++)
+		if (mb_pages[pfn].buddy && mb_pages[pfn].aerated)
+			n += 1UL << mb_pages[pfn].order;
+	return n;
+}
+
+unsigned long mb_count_gone(void)
+{
+	unsigned long pfn, n = 0;
+
+	for (pfn = 0; pfn < mb_nr_zones * mb_zones[0].nr_pages; pfn++)
+		n += mb_pages[pfn].gone;
+	return n;
+}
+
+const char *mb_check(void)
+{
+	static char msg[160];
+	static unsigned char owner[MB_MAX_PAGES];
+	unsigned long pfn, end = mb_nr_zones * mb_zones[0].nr_pages, i;
+	unsigned int z, o, mt;
+
+	memset(owner, 0, end);
+	for (z = 0; z < mb_nr_zones; z++) {
+		struct aer_zone *zn = &mb_zones[z];
+		unsigned long free = 0;
+
+		if (zn->locked)
+			return "zone left locked";
+		for (o = 0; o < MB_ORDERS; o++) {
+			unsigned long n = 0;
+
+			for (mt = 0; mt < MB_MTS; mt++) {
+				struct aer_blk *h = &zn->heads[o][mt], *b;
+
+				for (b = h->next; b != h; b = b->next) {
+					if (!b->buddy || b->order != o) {
+						snprintf(msg, sizeof(msg),
+							 "pfn %lu on order %u list but order %u buddy %d",
+							 b->pfn, o, b->order, b->buddy);
+						return msg;
+					}
+					for (i = b->pfn; i < b->pfn + (1UL << o); i++) {
+						if (owner[i]++) {
+							snprintf(msg, sizeof(msg), "pfn %lu free twice", i);
+							return msg;
+						}
+						if (mb_pages[i].allocated) {
+							snprintf(msg, sizeof(msg), "pfn %lu free and allocated", i);
+							return msg;
+						}
+						/* A frame may only be gone under an aerated mark. */
+						if (mb_pages[i].gone && !b->aerated) {
+							snprintf(msg, sizeof(msg),
+								 "pfn %lu gone in unaerated free block", i);
+							return msg;
+						}
+					}
+					n++;
+				}
+			}
+			if (n != zn->nr_free[o])
+				return "nr_free does not match the lists";
+			free += n << o;
+		}
+		if (free != zn->free_pages)
+			return "free_pages does not match the lists";
+	}
+	for (pfn = 0; pfn < end; pfn++)
+		if (mb_pages[pfn].isolated)
+			for (i = pfn; i < pfn + (1UL << mb_pages[pfn].order); i++)
+				owner[i]++;
+	for (pfn = 0; pfn < end; pfn++) {
+		if (owner[pfn] > 1) {
+			snprintf(msg, sizeof(msg), "pfn %lu both free and isolated", pfn);
+			return msg;
+		}
+		if (mb_pages[pfn].aerated && !mb_pages[pfn].buddy) {
+			snprintf(msg, sizeof(msg), "pfn %lu aerated off the free list", pfn);
+			return msg;
+		}
+		if (!owner[pfn] && !mb_pages[pfn].allocated) {
+			snprintf(msg, sizeof(msg), "pfn %lu lost: neither free nor allocated", pfn);
+			return msg;
+		}
+	}
+	if (mb_gone_handed_out)
+		return "a gone frame was handed out";
+	return NULL;
+}
+
+/* core/glue.h */
+
+struct aer_zone *aerg_zone_next(struct aer_zone *z)
+{
+	unsigned int i = z ? z->id + 1 : 0;
+
+	return i < mb_nr_zones ? &mb_zones[i] : NULL;
+}
+
+bool aerg_zone_has_room(struct aer_zone *z, unsigned int order,
+			unsigned int nr)
+{
+	return z->free_pages > z->low_wmark + ((unsigned long)nr << order);
+}
+
+unsigned int aerg_nr_orders(void)
+{
+	return MB_ORDERS;
+}
+
+unsigned int aerg_nr_migratetypes(void)
+{
+	return MB_MTS;
+}
+
+bool aerg_skip_migratetype(unsigned int mt)
+{
+	return mt == MB_MT_ISOLATE;
+}
+
+void aerg_lock(struct aer_zone *z)
+{
+	if (z->locked++)
+		abort();	/* recursive locking: a deadlock in the kernel */
+}
+
+void aerg_unlock(struct aer_zone *z)
+{
+	if (--z->locked)
+		abort();
+}
+
+static void assert_locked(struct aer_zone *z)
+{
+	if (!z->locked)
+		abort();
+}
+
+unsigned long aerg_nr_free(struct aer_zone *z, unsigned int order)
+{
+	assert_locked(z);
+	return z->nr_free[order];
+}
+
+struct aer_blk *aerg_first(struct aer_zone *z, unsigned int order,
+			   unsigned int mt)
+{
+	struct aer_blk *h = &z->heads[order][mt];
+
+	assert_locked(z);
+	return h->next == h ? NULL : h->next;
+}
+
+struct aer_blk *aerg_next(struct aer_zone *z, unsigned int order,
+			  unsigned int mt, struct aer_blk *b)
+{
+	struct aer_blk *h = &z->heads[order][mt];
+
+	assert_locked(z);
+	return b->next == h ? NULL : b->next;
+}
+
+void aerg_rotate_to_front(struct aer_zone *z, unsigned int order,
+			  unsigned int mt, struct aer_blk *b)
+{
+	struct aer_blk *h = &z->heads[order][mt];
+
+	assert_locked(z);
+	if (h->next == b)
+		return;
+	/* list_rotate_to_front(): make b the first entry, keep the cycle. */
+	list_del_(h);
+	list_add_(b, h, true);
+}
+
+bool aerg_aerated(struct aer_blk *b)
+{
+	return b->aerated;
+}
+
+void aerg_clear_aerated(struct aer_blk *b)
+{
+	b->aerated = false;
+}
+
+unsigned long aerg_pfn(struct aer_blk *b)
+{
+	return b->pfn;
+}
+
+bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
+{
+	assert_locked(z);
+	if (mb_fail_isolate || !b->buddy || b->order != order)
+		return false;
+	del_from_free_list(z, b, order);
+	b->isolated = true;
+	b->allocated = false;
+	return true;
+}
+
+bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
+		  bool mark)
+{
+	struct aer_blk *b = &mb_pages[pfn];
+
+	assert_locked(z);
+	if (!b->isolated)
+		abort();
+	b->isolated = false;
+	free_one(pfn, order, true, false);
+	if (!mark || !b->buddy || b->order != order)
+		return false;
+	b->aerated = true;
+	return true;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A model of the Linux buddy allocator for the user-space build of core/:
+ * zones with free lists per order and migratetype, split on allocation,
+ * merge with free buddies on free, isolation and putback, and the same
+ * hook points as mm/page_alloc.c (notify on free, leave on removal).
+ */
+#ifndef _AER_BUDDY_H
+#define _AER_BUDDY_H
+
+#include "../../core/aeration.h"
+
+#define MB_ORDERS	11	/* NR_PAGE_ORDERS on x86_64 */
+#define MB_MTS		3	/* unmovable, movable, isolate */
+#define MB_MT_ISOLATE	2
+#define MB_PAGEBLOCK	9	/* order of one pageblock */
+#define MB_MAX_ZONES	2
+#define MB_MAX_PAGES	(1UL << 16)
+
+/* One struct per page frame, like struct page. */
+struct aer_blk {
+	unsigned long pfn;
+	struct aer_blk *prev, *next;	/* free list links, head pages only */
+	unsigned int order;		/* block order, head pages only */
+	unsigned int mt;		/* pageblock migratetype */
+	bool buddy;			/* head of a free block on a list */
+	bool aerated;			/* PageReported */
+	bool isolated;			/* head of a block the engine holds */
+	bool allocated;			/* handed out (every page of a block) */
+	bool gone;			/* frame taken by a reclaim backend */
+};
+
+struct aer_zone {
+	unsigned int id;
+	unsigned long start_pfn, nr_pages;
+	struct aer_blk heads[MB_ORDERS][MB_MTS];	/* list sentinels */
+	unsigned long nr_free[MB_ORDERS];
+	unsigned long free_pages;
+	unsigned long low_wmark;
+	int locked;
+};
+
+extern struct aer_engine mb_engine;
+extern struct aer_blk mb_pages[MB_MAX_PAGES];
+extern struct aer_zone mb_zones[MB_MAX_ZONES];
+extern unsigned int mb_nr_zones;
+extern int mb_requests;		/* times the engine asked for a pass */
+extern bool mb_fail_isolate;	/* make aerg_isolate() fail */
+extern unsigned long mb_gone_handed_out;	/* must stay 0 */
+
+/* @zone_pages per zone, all free; pageblocks alternate migratetypes. */
+void mb_init(unsigned int nr_zones, unsigned long zone_pages);
+/* Returns the first pfn of a 2^order block, or -1 if none is free. */
+long mb_alloc(unsigned int order, unsigned int mt);
+void mb_free(unsigned long pfn, unsigned int order);
+/* Set a pageblock's migratetype (pfn is any page in it). */
+void mb_set_pageblock_mt(unsigned long pfn, unsigned int mt);
+/*
+ * Check that every page is in exactly one state and that counters and
+ * lists agree.  Returns 0, or a message describing the first violation.
+ */
+const char *mb_check(void);
+unsigned long mb_count_aerated_pages(void);
+unsigned long mb_count_gone(void);
+
+#endif /* _AER_BUDDY_H */

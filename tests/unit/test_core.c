@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User-space tests of core/ against the model buddy allocator.  Each test
+ * builds a fresh allocator, drives it like the kernel would, and checks
+ * page states with mb_check() after every step that matters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "buddy.h"
+#include "../../core/glue.h"
+
+static int passed, failed;
+static const char *cur;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		printf("FAIL %s: %s:%d: %s\n", cur, __FILE__, __LINE__, #cond); \
+		failed++;						\
+		return;							\
+	}								\
+} while (0)
+
+#define CHECK_STATE() do {						\
+	const char *why = mb_check();					\
+	if (why) {							\
+		printf("FAIL %s: %s:%d: %s\n", cur, __FILE__, __LINE__, why); \
+		failed++;						\
+		return;							\
+	}								\
+} while (0)
+
+/* A backend that records what it is given. */
+struct test_backend {
+	struct aer_backend b;
+	bool reclaim_kind;		/* frames vanish until reclaimed */
+	int fail_reports;		/* fail this many report calls */
+	int fail_reclaims;
+	unsigned long calls, blocks, pages, max_batch, reclaims;
+	void (*during_report)(const struct aer_block *blocks, unsigned int nr);
+};
+
+static struct test_backend tb;
+
+static int tb_report(struct aer_backend *b, const struct aer_block *blocks,
+		     unsigned int nr)
+{
+	unsigned int i;
+	unsigned long p;
+
+	(void)b;
+	tb.calls++;
+	if (nr > tb.max_batch)
+		tb.max_batch = nr;
+	if (tb.during_report)
+		tb.during_report(blocks, nr);
+	if (tb.fail_reports) {
+		tb.fail_reports--;
+		return -EIO;
+	}
+	for (i = 0; i < nr; i++) {
+		tb.blocks++;
+		tb.pages += 1UL << blocks[i].order;
+		if (!tb.reclaim_kind)
+			continue;
+		for (p = blocks[i].pfn; p < blocks[i].pfn + (1UL << blocks[i].order); p++) {
+			if (mb_pages[p].gone)
+				abort();	/* given away twice */
+			mb_pages[p].gone = true;
+		}
+	}
+	return 0;
+}
+
+static int tb_reclaim(struct aer_backend *b, unsigned long pfn,
+		      unsigned int order)
+{
+	unsigned long p;
+
+	(void)b;
+	if (tb.fail_reclaims) {
+		tb.fail_reclaims--;
+		return -ENOMEM;
+	}
+	tb.reclaims++;
+	for (p = pfn; p < pfn + (1UL << order); p++)
+		mb_pages[p].gone = false;
+	return 0;
+}
+
+/* Fresh allocator and engine with the test backend active. */
+static void setup(bool reclaim_kind, unsigned int min_order,
+		  unsigned int capacity)
+{
+	memset(&tb, 0, sizeof(tb));
+	tb.reclaim_kind = reclaim_kind;
+	tb.b.id = AER_BACKEND_VIRTIO;
+	tb.b.min_order = 0;
+	tb.b.capacity = 64;
+	tb.b.report = tb_report;
+	tb.b.reclaim = reclaim_kind ? tb_reclaim : NULL;
+	mb_init(1, 1UL << 15);		/* 128 MiB of 4 KiB pages */
+	aer_engine_init(&mb_engine);
+	aer_set_tunable(&mb_engine, AER_MIN_ORDER, min_order);
+	aer_set_tunable(&mb_engine, AER_CAPACITY, capacity);
+	if (aer_engine_activate(&mb_engine, &tb.b))
+		abort();
+}
+
+/* Run passes until the engine stops asking for more (bounded). */
+static int run_passes(void)
+{
+	int n = 0;
+
+	while (n < 1000 && aer_pass(&mb_engine))
+		n++;
+	return n + 1;
+}
+
+/* Allocate everything in 2^order blocks, return how many. */
+static unsigned long fill(long *pfns, unsigned long max, unsigned int order)
+{
+	unsigned long n = 0;
+	long pfn;
+
+	while (n < max && (pfn = mb_alloc(order, 1)) >= 0)
+		pfns[n++] = pfn;
+	return n;
+}
+
+static long pfns[1 << 15];
+
+static void test_policy(void)
+{
+	struct aer_policy p;
+
+	aer_policy_parse(&p, "off");
+	CHECK(p.off && p.nr == 0);
+	aer_policy_parse(&p, "auto");
+	CHECK(!p.off && p.nr == AER_NR_BACKENDS && p.pref[0] == AER_BACKEND_XEN);
+	aer_policy_parse(&p, "virtio,xen");
+	CHECK(p.nr == 2 && p.pref[0] == AER_BACKEND_VIRTIO && p.pref[1] == AER_BACKEND_XEN);
+	CHECK(aer_policy_rank(&p, AER_BACKEND_HYPERV) == -1);
+	CHECK(aer_policy_rank(&p, AER_BACKEND_XEN) == 1);
+
+	shim_log[0] = 0;
+	aer_policy_parse(&p, "virtio,bogus,virtio");
+	CHECK(p.nr == 1 && p.pref[0] == AER_BACKEND_VIRTIO);
+	CHECK(strstr(shim_log, "unknown backend 'bogus'"));
+	CHECK(strstr(shim_log, "'virtio' repeated"));
+
+	shim_log[0] = 0;
+	aer_policy_parse(&p, "");
+	CHECK(!p.off && p.nr == AER_NR_BACKENDS && strstr(shim_log, "empty"));
+	aer_policy_parse(&p, NULL);
+	CHECK(!p.off && p.nr == AER_NR_BACKENDS);
+
+	shim_log[0] = 0;
+	aer_policy_parse(&p, "nope,,zz");
+	CHECK(!p.off && p.nr == AER_NR_BACKENDS && strstr(shim_log, "using auto"));
+
+	shim_log[0] = 0;
+	aer_policy_parse(&p, "xen,off");
+	CHECK(!p.off && p.nr == 1 && strstr(shim_log, "unknown backend 'off'"));
+
+	shim_log[0] = 0;
+	aer_policy_parse(&p, "virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio");
+	CHECK(p.nr == AER_NR_BACKENDS && strstr(shim_log, "longer than"));
+	passed++;
+}
+
+static void test_tunables(void)
+{
+	mb_init(1, 1UL << 12);
+	aer_engine_init(&mb_engine);
+	CHECK(mb_engine.min_order == 9 && mb_engine.capacity == 32);
+	CHECK(aer_set_tunable(&mb_engine, AER_MIN_ORDER, MB_ORDERS) == -ERANGE);
+	CHECK(aer_set_tunable(&mb_engine, AER_MIN_ORDER, 3) == 0);
+	CHECK(aer_set_tunable(&mb_engine, AER_CAPACITY, 0) == -ERANGE);
+	CHECK(aer_set_tunable(&mb_engine, AER_CAPACITY, AER_MAX_CAPACITY + 1) == -ERANGE);
+	CHECK(aer_set_tunable(&mb_engine, AER_CAPACITY, 100) == 0);
+	CHECK(aer_set_tunable(&mb_engine, AER_DELAY_MS, AER_MAX_DELAY_MS + 1) == -ERANGE);
+	CHECK(aer_set_tunable(&mb_engine, AER_DELAY_MS, 250) == 0);
+	CHECK(aer_set_tunable(&mb_engine, 99, 1) == -EINVAL);
+	CHECK(mb_engine.min_order == 3 && mb_engine.capacity == 100 &&
+	      mb_engine.delay_ms == 250);
+
+	/* Activation clamps to what the backend accepts. */
+	memset(&tb, 0, sizeof(tb));
+	tb.b.min_order = 5;
+	tb.b.capacity = 16;
+	tb.b.report = tb_report;
+	CHECK(aer_engine_activate(&mb_engine, &tb.b) == 0);
+	CHECK(mb_engine.min_order == 5 && mb_engine.capacity == 16);
+	CHECK(aer_engine_activate(&mb_engine, &tb.b) == -EBUSY);
+	CHECK(aer_set_tunable(&mb_engine, AER_MIN_ORDER, 4) == -ERANGE);
+	CHECK(aer_set_tunable(&mb_engine, AER_CAPACITY, 17) == -ERANGE);
+	CHECK(mb_engine.min_order == 5 && mb_engine.capacity == 16);
+	passed++;
+}
+
+static void test_threshold(void)
+{
+	unsigned long n, i;
+
+	setup(false, 9, 32);
+	run_passes();		/* aerate the initial free memory */
+	n = fill(pfns, 1 << 15, 0);
+	CHECK(n == 1UL << 15);
+	mb_requests = 0;
+	/* Freeing single pages whose buddies stay allocated: below threshold. */
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	CHECK(mb_requests == 0);
+	/* Freeing the buddies merges up to order 10: one request, not many. */
+	for (i = 1; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	CHECK(mb_requests == 1);
+	CHECK(atomic_read(&mb_engine.state) == AER_REQUESTED);
+	run_passes();
+	CHECK(atomic_read(&mb_engine.state) == AER_IDLE);
+	CHECK_STATE();
+	passed++;
+}
+
+static void test_pass_aerates_all(void)
+{
+	unsigned long free_pages;
+
+	setup(false, 9, 32);
+	CHECK(mb_requests == 0);	/* nothing freed since activation */
+	run_passes();
+	free_pages = mb_zones[0].free_pages;
+	CHECK_STATE();
+	CHECK(mb_count_aerated_pages() == free_pages);
+	CHECK(tb.pages == free_pages);
+	CHECK(aer_stat_sum(mb_engine.stats.aerated, true) == free_pages);
+	CHECK(aer_stat_sum(mb_engine.stats.aerated, false) == tb.blocks);
+	CHECK((unsigned long)atomic_long_read(&mb_engine.stats.reports) == tb.calls);
+
+	/* A second round finds nothing new: aerated blocks are skipped. */
+	tb.calls = 0;
+	aer_request(&mb_engine);
+	run_passes();
+	CHECK(tb.calls == 0);
+	passed++;
+}
+
+static void test_capacity_and_budget(void)
+{
+	unsigned long n, i;
+
+	setup(false, 0, 4);
+	n = fill(pfns, 1 << 15, 0);
+	/* Free every other page: 16384 order-0 blocks that cannot merge. */
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	CHECK(mb_requests == 1);
+	/*
+	 * Budget: per free list, one pass reports nr_free / (capacity * 16)
+	 * batches plus one.  The blocks sit on two lists (both migratetypes).
+	 */
+	CHECK(aer_pass(&mb_engine) == true);
+	CHECK(tb.max_batch == 4);
+	CHECK(tb.blocks <= 2 * 4 * (16384 / 64 + 2));
+	CHECK(tb.blocks >= 4 * (16384 / 64));
+	CHECK_STATE();
+	run_passes();
+	CHECK(tb.blocks == 16384);
+	CHECK(mb_count_aerated_pages() == 16384);
+	CHECK_STATE();
+	passed++;
+}
+
+static void test_rotation(void)
+{
+	unsigned long n, i;
+	struct aer_blk *h;
+
+	setup(false, 0, 8);
+	n = fill(pfns, 1 << 15, 0);
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	aer_pass(&mb_engine);
+	/* After a partial pass the list head is an unaerated block. */
+	h = &mb_zones[0].heads[0][1];
+	CHECK(h->next != h && !h->next->aerated);
+	/* And aerated blocks sit at the tail. */
+	CHECK(h->prev->aerated);
+	passed++;
+}
+
+static void test_alloc_split_merge_clear_mark(void)
+{
+	long a, b;
+	struct aer_blk *h;
+
+	setup(false, 9, 32);
+	run_passes();
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	/* Allocating one page splits an aerated order-10 block. */
+	a = mb_alloc(0, 1);
+	CHECK(a >= 0);
+	CHECK(!mb_pages[a].aerated);
+	CHECK(atomic_long_read(&mb_engine.stats.reused[10]) == 1);
+	/* The halves expand() put back are not aerated. */
+	CHECK(mb_pages[a + 512].buddy && mb_pages[a + 512].order == 9 &&
+	      !mb_pages[a + 512].aerated);
+	CHECK_STATE();
+
+	/* Merge: aerate everything, then free a buddy of an aerated block. */
+	run_passes();
+	h = &mb_pages[a + 512];
+	CHECK(h->aerated);
+	b = a;
+	mb_free(b, 0);		/* merges up through the aerated order-9 half */
+	CHECK(mb_pages[a].buddy && mb_pages[a].order == 10 && !mb_pages[a].aerated);
+	CHECK(!mb_pages[a + 512].aerated);
+	CHECK(atomic_long_read(&mb_engine.stats.reused[9]) == 1);
+	CHECK_STATE();
+	passed++;
+}
+
+static void test_reclaim_before_reuse(void)
+{
+	unsigned long n, i, gone;
+
+	setup(true, 9, 32);
+	run_passes();
+	gone = mb_count_gone();
+	CHECK(gone == mb_zones[0].free_pages);
+	CHECK_STATE();
+	/* Allocate everything at mixed orders: nothing gone may come out. */
+	n = 0;
+	for (i = 0; i < 100; i++) {
+		long p = mb_alloc(i % 11, 1);
+
+		if (p >= 0)
+			pfns[n++] = p;
+	}
+	n += fill(pfns + n, (1 << 15) - n, 0);
+	CHECK(mb_gone_handed_out == 0);
+	CHECK(mb_count_gone() == 0);
+	CHECK((unsigned long)atomic_long_read(&mb_engine.stats.reclaims) == tb.reclaims);
+	CHECK(tb.reclaims == tb.blocks);
+	CHECK_STATE();
+	passed++;
+}
+
+static void test_report_failure(void)
+{
+	unsigned long free_pages;
+
+	setup(true, 9, 4);
+	tb.fail_reports = 1;
+	aer_pass(&mb_engine);
+	CHECK(atomic_long_read(&mb_engine.stats.report_failures) == 1);
+	CHECK(mb_count_aerated_pages() == 0);
+	CHECK(mb_count_gone() == 0);
+	CHECK_STATE();
+	/* The engine goes on at the next request. */
+	aer_request(&mb_engine);
+	run_passes();
+	free_pages = mb_zones[0].free_pages;
+	CHECK(mb_count_aerated_pages() == free_pages);
+	CHECK_STATE();
+	passed++;
+}
+
+static void test_watermark_and_isolate(void)
+{
+	unsigned long n;
+
+	setup(false, 9, 32);
+	n = fill(pfns, 1 << 15, 0);
+	/* Free a little less than low watermark + a batch: zone is skipped. */
+	mb_zones[0].low_wmark = 1UL << 15;
+	mb_free(pfns[0], 0);
+	aer_request(&mb_engine);
+	run_passes();
+	CHECK(tb.calls == 0);
+	(void)n;
+
+	/* Blocks on the isolate list are never taken. */
+	setup(false, 9, 32);
+	mb_set_pageblock_mt(0, MB_MT_ISOLATE);
+	mb_set_pageblock_mt(512, MB_MT_ISOLATE);
+	{
+		long p = mb_alloc(10, 1);	/* take pfn 0..1023 out ... */
+
+		CHECK(p == 0);
+		mb_pages[0].mt = MB_MT_ISOLATE;
+		mb_free(p, 10);			/* ... back onto the isolate list */
+	}
+	run_passes();
+	CHECK(!mb_pages[0].aerated);
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages - 1024);
+
+	/* Isolation failure ends the cycle without losing anything. */
+	setup(false, 9, 32);
+	mb_fail_isolate = true;
+	run_passes();
+	CHECK(tb.calls == 0);
+	CHECK_STATE();
+	passed++;
+}
+
+/* While a batch is out, free the buddy of a reported block. */
+static long merge_victim = -1;
+
+static void free_buddy_during_report(const struct aer_block *blocks,
+				     unsigned int nr)
+{
+	(void)nr;
+	if (merge_victim >= 0) {
+		/* The zone lock is dropped here, as in the kernel. */
+		if (mb_zones[0].locked)
+			abort();
+		mb_free(merge_victim, blocks[0].order);
+		merge_victim = -1;
+	}
+}
+
+static void test_merge_while_isolated(void)
+{
+	long a, b;
+
+	setup(true, 9, 1);
+	/* Two order-9 buddies: a stays free, b is allocated. */
+	a = mb_alloc(9, 1);
+	b = mb_alloc(9, 1);
+	CHECK((a ^ b) == 512);
+	mb_free(a, 9);
+	merge_victim = b;
+	tb.during_report = free_buddy_during_report;
+	/* Only aerate order 9 so a is the first block isolated. */
+	run_passes();
+	CHECK_STATE();		/* a's frames came back when it merged */
+	CHECK(mb_count_gone() == mb_count_aerated_pages());
+	passed++;
+}
+
+static void test_deactivate(void)
+{
+	setup(true, 9, 32);
+	run_passes();
+	CHECK(mb_count_gone() > 0);
+	aer_engine_deactivate(&mb_engine);
+	CHECK(mb_count_gone() == 0);
+	CHECK(mb_count_aerated_pages() == 0);
+	CHECK(mb_engine.backend == NULL);
+	CHECK(aer_pass(&mb_engine) == false);
+	CHECK_STATE();
+	passed++;
+}
+
+/* Random alloc/free/pass with the state checked after every step. */
+static void test_random(void)
+{
+	static long live[4096];
+	static unsigned int live_order[4096];
+	unsigned long steps, nlive = 0;
+	unsigned int seed = 12345;
+
+	setup(true, 3, 8);
+	for (steps = 0; steps < 20000; steps++) {
+		unsigned int r = rand_r(&seed) % 100;
+
+		if (r < 45 && nlive < 4096) {
+			unsigned int order = rand_r(&seed) % 11;
+			long p = mb_alloc(order, rand_r(&seed) % 2);
+
+			if (p >= 0) {
+				live[nlive] = p;
+				live_order[nlive++] = order;
+			}
+		} else if (r < 90 && nlive) {
+			unsigned long i = rand_r(&seed) % nlive;
+
+			mb_free(live[i], live_order[i]);
+			live[i] = live[--nlive];
+			live_order[i] = live_order[nlive];
+		} else {
+			tb.fail_reports = rand_r(&seed) % 4 == 0;
+			aer_pass(&mb_engine);
+		}
+		if (steps % 16 == 0)
+			CHECK_STATE();
+	}
+	CHECK_STATE();
+	passed++;
+}
+
+#define RUN(fn) do { cur = #fn; fn(); } while (0)
+
+int main(void)
+{
+	RUN(test_policy);
+	RUN(test_tunables);
+	RUN(test_threshold);
+	RUN(test_pass_aerates_all);
+	RUN(test_capacity_and_budget);
+	RUN(test_rotation);
+	RUN(test_alloc_split_merge_clear_mark);
+	RUN(test_reclaim_before_reuse);
+	RUN(test_report_failure);
+	RUN(test_watermark_and_isolate);
+	RUN(test_merge_while_isolated);
+	RUN(test_deactivate);
+	RUN(test_random);
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
