@@ -100,6 +100,33 @@ bool aer_request(struct aer_engine *e)
 	return atomic_xchg(&e->state, AER_REQUESTED) == AER_IDLE;
 }
 
+/* Bring back the frames of a given-away block, if the backend takes them. */
+static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
+		       unsigned int order)
+{
+	struct aer_backend *b = READ_ONCE(e->backend);
+	int err;
+
+	if (!b || !b->reclaim)
+		return 0;
+	err = b->reclaim(b, pfn, order);
+	atomic_long_inc(err ? &e->stats.reclaim_failures :
+			      &e->stats.reclaims);
+	return err;
+}
+
+/*
+ * An aerated block is leaving the free list (allocation, split, merge,
+ * isolation); its mark is already cleared.  Zone lock held, must not sleep.
+ * Returns the backend's error if the frames could not be brought back.
+ */
+int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order)
+{
+	if (order < AER_MAX_ORDERS)
+		atomic_long_inc(&e->stats.reused[order]);
+	return aer_reclaim(e, pfn, order);
+}
+
 /*
  * Report the isolated batch, then put each block back: marked if the
  * backend took it.  Takes the zone lock and returns with it held.
@@ -125,8 +152,8 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 		 * Given away but merged with a freed buddy while isolated, so
 		 * no mark: a reclaim backend must have the frames back now.
 		 */
-		if (!err && b->reclaim)
-			aer_leave(e, blk->pfn, blk->order);
+		if (!err)
+			aer_reclaim(e, blk->pfn, blk->order);
 	}
 	e->nr = 0;
 	return err;
@@ -232,27 +259,6 @@ bool aer_pass(struct aer_engine *e)
 	}
 	return atomic_cmpxchg(&e->state, AER_ACTIVE, AER_IDLE) ==
 	       AER_REQUESTED;
-}
-
-/*
- * An aerated block is leaving the free list (allocation, split, merge,
- * isolation); its mark is already cleared.  Zone lock held, must not sleep.
- * Returns the backend's error if the frames could not be brought back.
- */
-int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order)
-{
-	struct aer_backend *b = READ_ONCE(e->backend);
-	int err;
-
-	if (order < AER_MAX_ORDERS)
-		atomic_long_inc(&e->stats.reused[order]);
-	if (!b || !b->reclaim)
-		return 0;
-
-	err = b->reclaim(b, pfn, order);
-	atomic_long_inc(err ? &e->stats.reclaim_failures :
-			      &e->stats.reclaims);
-	return err;
 }
 
 int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,

@@ -1,0 +1,134 @@
+# aeration: one entry point for building, testing and the demo.
+#
+#   make demo         build, boot a guest, watch freed memory return to the host
+#   make check        every test tier, ends with "N passed, N failed"
+#   make check-unit   user-space engine tests against a model buddy allocator
+#   make check-kunit  KUnit suite in a real kernel under QEMU
+#   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
+#   make kernel       the guest bzImage (cached outside the repo)
+#
+# Kernel trees and ccache live in $(AER_CACHE) so rebuilds are incremental.
+
+AER_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/aeration
+KVER      := 6.12
+KTAR      ?= /usr/src/linux-source-$(KVER).tar.xz
+KSRC      := $(AER_CACHE)/linux-$(KVER)-src
+KOUT      := $(AER_CACHE)/linux-$(KVER)-guest
+BZIMAGE   := $(KOUT)/arch/x86/boot/bzImage
+OUT       := out
+JOBS      ?= $(shell echo $$(( $$(nproc) + 1 )))
+export CCACHE_DIR ?= $(AER_CACHE)/ccache
+
+CFLAGS_USER := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1
+SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all
+CORE_SRC    := core/aeration.c core/policy.c
+CORE_HDR    := $(wildcard core/*.h backends/*.h)
+
+.PHONY: all demo check check-unit check-kunit check-virtio kernel deps clean \
+	checkpatch
+
+all: $(OUT)/test_core $(OUT)/hostrun
+
+# --- Debian packages ------------------------------------------------------
+
+DEB_PKGS := linux-source-$(KVER) qemu-system-x86 busybox-static ccache bc \
+	    flex bison libelf-dev libssl-dev cpio
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q $$missing; \
+	fi
+
+# --- user space -----------------------------------------------------------
+
+$(OUT)/test_core: $(CORE_SRC) $(CORE_HDR) tests/unit/*.c tests/unit/*.h
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_USER) $(SAN) -include tests/unit/kshim.h \
+		$(CORE_SRC) tests/unit/buddy.c tests/unit/test_core.c -o $@
+
+$(OUT)/hostrun: hosts/kvm/hostrun.c
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_USER) -O2 $< -o $@
+
+$(OUT)/init: tests/guest/init.c
+	@mkdir -p $(OUT)
+	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
+
+$(OUT)/initramfs.cpio.gz: $(OUT)/init
+	rm -rf $(OUT)/initramfs && mkdir -p $(OUT)/initramfs/proc \
+		$(OUT)/initramfs/sys $(OUT)/initramfs/dev
+	cp $(OUT)/init $(OUT)/initramfs/init
+	cd $(OUT)/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../initramfs.cpio.gz
+
+# --- kernel ---------------------------------------------------------------
+
+# Unpack once; then keep the applied glue patch in step with the repo's.
+$(KSRC)/Makefile: | $(KTAR)
+	mkdir -p $(AER_CACHE)
+	rm -rf $(KSRC).tmp && mkdir -p $(KSRC).tmp
+	tar xf $(KTAR) -C $(KSRC).tmp --strip-components=1
+	mv $(KSRC).tmp $(KSRC)
+
+$(KTAR):
+	$(MAKE) deps
+
+kernel-tree: $(KSRC)/Makefile linux-glue/linux-$(KVER).patch
+	@cd $(KSRC) && if ! cmp -s .aeration.patch $(CURDIR)/linux-glue/linux-$(KVER).patch; then \
+		if [ -f .aeration.patch ]; then patch -R -p1 -s < .aeration.patch; fi && \
+		patch -p1 -s --no-backup-if-mismatch < $(CURDIR)/linux-glue/linux-$(KVER).patch && \
+		cp $(CURDIR)/linux-glue/linux-$(KVER).patch .aeration.patch && \
+		echo "applied linux-glue/linux-$(KVER).patch"; fi
+	@ln -sfn $(CURDIR) $(KSRC)/mm/aeration
+
+$(KOUT)/.config: config/guest.config Kconfig | kernel-tree
+	mkdir -p $(KOUT)
+	$(MAKE) -s -C $(KSRC) O=$(KOUT) tinyconfig
+	cd $(KSRC) && scripts/kconfig/merge_config.sh -m -O $(KOUT) \
+		$(KOUT)/.config $(CURDIR)/config/guest.config > /dev/null
+	$(MAKE) -s -C $(KSRC) O=$(KOUT) olddefconfig
+	@for o in $$(grep -h '^CONFIG_' $(CURDIR)/config/guest.config); do \
+		grep -qx "$$o" $(KOUT)/.config || { echo "config: $$o did not stick"; \
+		rm -f $(KOUT)/.config; exit 1; }; done
+
+kernel: kernel-tree $(KOUT)/.config
+	@start=$$(date +%s); \
+	$(MAKE) -s -C $(KSRC) O=$(KOUT) CC="ccache gcc" -j$(JOBS) bzImage && \
+	echo "kernel: $(BZIMAGE) ($$(( $$(date +%s) - start )) s)"
+
+checkpatch: kernel-tree
+	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse -f \
+		$(wildcard core/*.[ch] backends/*.[ch] linux-glue/*.[ch])
+
+# --- tests ----------------------------------------------------------------
+
+check-unit: $(OUT)/test_core
+	$(OUT)/test_core | tee $(OUT)/check-unit.log
+
+check-kunit: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+	$(OUT)/hostrun kunit --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/check-kunit.log
+
+check-virtio: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+	$(OUT)/hostrun virtio --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/check-virtio.log
+
+# Every tier; each prints "<tier>: N passed, M failed" and the sum closes.
+check: deps
+	@mkdir -p $(OUT); rc=0; \
+	for t in check-unit check-kunit check-virtio; do \
+		echo "=== $$t"; $(MAKE) --no-print-directory $$t || rc=1; \
+	done; \
+	cat $(OUT)/check-unit.log $(OUT)/check-kunit.log $(OUT)/check-virtio.log 2>/dev/null | \
+	awk '/: [0-9]+ passed, [0-9]+ failed$$/ { p += $$(NF-3); f += $$(NF-1); n++ } \
+	     END { if (n < 3) f++; printf "%d passed, %d failed\n", p, f; exit f > 0 }' || rc=1; \
+	exit $$rc
+
+demo: deps kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+	$(OUT)/hostrun demo --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The KVM/QEMU host side: boots a test guest under QEMU, follows its
+ * console, samples the QEMU process's VmRSS, and judges.
+ *
+ *   hostrun virtio --kernel bzImage --initrd initramfs.cpio.gz [--mib N]
+ *       end to end: aeration=virtio must return >= 90% of N MiB to the
+ *       host within 15 s of the free; aeration=off must not.
+ *   hostrun kunit  --kernel ... --initrd ...   the KUnit suite at boot
+ *   hostrun demo   --kernel ... --initrd ...   guest and host side by side
+ *   hostrun rss PID [SECONDS]                   print a process's VmRSS
+ *
+ * Guests run under TCG: /dev/kvm on our machines is KVM-PVM, which cannot
+ * run an ordinary guest (see ../shared/DESIGN.md).  AER_ACCEL overrides.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECLAIM_DEADLINE_S	15.0
+#define RECLAIM_FRACTION	0.90
+#define MEMFREE_TOLERANCE	0.02
+#define GUEST_TIMEOUT_S		300
+
+static const char *kernel, *initrd;
+static const char *qemu = "qemu-system-x86_64";
+static long mib = 1024;
+static int passed, failed;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void verdict(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+/* VmRSS of @pid in KiB, or -1. */
+static long rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = atol(line + 6);
+	fclose(f);
+	return kb;
+}
+
+static const char *accel(void)
+{
+	const char *env = getenv("AER_ACCEL");
+
+	return env && *env ? env : "tcg";
+}
+
+/* Why not KVM here: say what /dev/kvm is. */
+static void print_accel(void)
+{
+	bool pvm = !access("/sys/module/kvm_pvm", F_OK);
+
+	printf("accelerator: %s%s\n", accel(),
+	       strcmp(accel(), "tcg") ? "" :
+	       pvm ? " (/dev/kvm is KVM-PVM here: ordinary guests cannot run on it)" :
+	       access("/dev/kvm", R_OK) ? " (no /dev/kvm)" :
+	       " (AER_ACCEL=kvm would use /dev/kvm)");
+}
+
+struct guest {
+	const char *append;
+	bool balloon;
+	/* called for each console line (timestamp prefix removed) */
+	void (*line)(struct guest *g, const char *l);
+	/* called every 100 ms with the QEMU process's RSS */
+	void (*sample)(struct guest *g, long kb);
+	bool echo;		/* copy the console to stdout (or AER_VERBOSE=1) */
+	/* results */
+	bool kernel_trouble;	/* BUG/WARNING/panic seen */
+	char trouble[256];
+	void *priv;
+};
+
+static const char *strip_timestamp(const char *l)
+{
+	if (l[0] == '[') {
+		const char *e = strchr(l, ']');
+
+		if (e)
+			return e[1] == ' ' ? e + 2 : e + 1;
+	}
+	return l;
+}
+
+static void check_trouble(struct guest *g, const char *l)
+{
+	static const char *const bad[] = {
+		"BUG:", "WARNING:", "Kernel panic", "Oops:", "general protection",
+		"KASAN", "UBSAN", "possible circular locking", "bad page",
+		"kernel BUG",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(l, bad[i]) && !g->kernel_trouble) {
+			g->kernel_trouble = true;
+			snprintf(g->trouble, sizeof(g->trouble), "%.200s", l);
+		}
+}
+
+/* Boot the guest and run it to the end.  Returns 0 if it exited cleanly. */
+static int run_guest(struct guest *g)
+{
+	char mem[16], *argv[32];
+	int argc = 0, pfd[2], status;
+	char buf[4096], acc[64];
+	size_t used = 0;
+	double start = now(), last_sample = 0;
+	pid_t pid;
+
+	snprintf(mem, sizeof(mem), "%ldM", 2048L);
+	snprintf(acc, sizeof(acc), "%s", accel());
+	argv[argc++] = (char *)qemu;
+	argv[argc++] = "-accel";
+	argv[argc++] = acc;
+	argv[argc++] = "-cpu";
+	argv[argc++] = "max";
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
+	argv[argc++] = "-smp";
+	argv[argc++] = "2";
+	argv[argc++] = "-nodefaults";
+	argv[argc++] = "-display";
+	argv[argc++] = "none";
+	argv[argc++] = "-serial";
+	argv[argc++] = "stdio";
+	argv[argc++] = "-no-reboot";
+	argv[argc++] = "-kernel";
+	argv[argc++] = (char *)kernel;
+	argv[argc++] = "-initrd";
+	argv[argc++] = (char *)initrd;
+	argv[argc++] = "-append";
+	argv[argc++] = (char *)g->append;
+	if (g->balloon) {
+		argv[argc++] = "-device";
+		argv[argc++] = "virtio-balloon-pci,free-page-reporting=on";
+	}
+	argv[argc] = NULL;
+
+	printf("host: %s -accel %s -m %s -smp 2 -device %s -append \"%s\"\n",
+	       qemu, acc, mem,
+	       g->balloon ? "virtio-balloon-pci,free-page-reporting=on" : "(none)",
+	       g->append);
+	fflush(stdout);
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execvp(qemu, argv);
+		fprintf(stderr, "host: cannot run %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		int r = poll(&p, 1, 20);
+		ssize_t n;
+
+		if (now() - last_sample >= 0.1) {
+			long kb = rss_kb(pid);
+
+			last_sample = now();
+			if (kb >= 0 && g->sample)
+				g->sample(g, kb);
+		}
+		if (now() - start > GUEST_TIMEOUT_S) {
+			printf("host: guest timed out after %d s\n", GUEST_TIMEOUT_S);
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (r <= 0)
+			continue;
+		n = read(pfd[0], buf + used, sizeof(buf) - 1 - used);
+		if (n <= 0)
+			break;
+		used += n;
+		buf[used] = 0;
+		for (;;) {
+			char *nl = strchr(buf, '\n');
+			const char *l;
+
+			if (!nl) {
+				if (used == sizeof(buf) - 1)
+					used = 0;	/* overlong line: drop */
+				break;
+			}
+			*nl = 0;
+			if (nl > buf && nl[-1] == '\r')
+				nl[-1] = 0;
+			l = strip_timestamp(buf);
+			if (g->echo || getenv("AER_VERBOSE"))
+				printf("guest| %s\n", l);
+			check_trouble(g, l);
+			if (g->line)
+				g->line(g, l);
+			used -= nl + 1 - buf;
+			memmove(buf, nl + 1, used + 1);
+		}
+		fflush(stdout);
+	}
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* ---- touch and free: shared by the virtio tier and the demo ---- */
+
+struct tf {
+	bool demo;
+	long rss_now, rss_touched, rss_at_deadline, rss_min_after;
+	double t_freed, t_90;		/* t_90: seconds from free to 90% back */
+	long start_memfree, end_memfree;
+	char backend[32];
+	bool done, freed;
+};
+
+static void tf_sample(struct guest *g, long kb)
+{
+	struct tf *t = g->priv;
+	double dt;
+
+	t->rss_now = kb;
+	if (!t->freed)
+		return;
+	dt = now() - t->t_freed;
+	if (kb < t->rss_min_after)
+		t->rss_min_after = kb;
+	if (dt <= RECLAIM_DEADLINE_S)
+		t->rss_at_deadline = kb;
+	if (t->t_90 < 0 &&
+	    t->rss_touched - kb >= RECLAIM_FRACTION * mib * 1024)
+		t->t_90 = dt;
+}
+
+static void tf_line(struct guest *g, const char *l)
+{
+	struct tf *t = g->priv;
+	const char *p;
+
+	if (strncmp(l, "AER ", 4))
+		return;
+	if (!t->demo)
+		printf("guest| %s\n", l);
+	if (sscanf(l, "AER start memfree_kb=%ld", &t->start_memfree) == 1)
+		return;
+	if (sscanf(l, "AER end memfree_kb=%ld", &t->end_memfree) == 1)
+		return;
+	if (!strncmp(l, "AER freed", 9)) {
+		t->rss_touched = t->rss_now;
+		t->rss_min_after = t->rss_now;
+		t->rss_at_deadline = t->rss_now;
+		t->t_freed = now();
+		t->freed = true;
+		printf("host: QEMU RSS %ld MiB when the guest freed %ld MiB\n",
+		       t->rss_touched / 1024, mib);
+		if (t->demo)
+			printf("\n%8s %18s %18s %18s\n", "seconds", "guest MemFree MiB",
+			       "guest aerated MiB", "host QEMU RSS MiB");
+		return;
+	}
+	if (!strncmp(l, "AER t=", 6)) {
+		double gt;
+		long memfree;
+		unsigned long long aerated = 0;
+
+		if (sscanf(l, "AER t=%lf memfree_kb=%ld free_aerated_bytes=%llu",
+			   &gt, &memfree, &aerated) >= 2) {
+			if (t->demo || (int)(gt * 2) % 4 == 0)
+				printf("%s%8.1f %18ld %18llu %18ld\n",
+				       t->demo ? "" : "host: t=",
+				       now() - t->t_freed, memfree / 1024,
+				       aerated >> 20, t->rss_now / 1024);
+		}
+		return;
+	}
+	p = strstr(l, " backend=");
+	if (p)
+		sscanf(p + 9, "%31s", t->backend);
+	if (!strncmp(l, "AER done", 8))
+		t->done = true;
+}
+
+static int tf_run(struct tf *t, const char *aeration, bool demo)
+{
+	char append[256];
+	struct guest g = {
+		.append = append, .balloon = true, .line = tf_line,
+		.sample = tf_sample, .priv = t,
+	};
+
+	memset(t, 0, sizeof(*t));
+	t->demo = demo;
+	t->t_90 = -1;
+	snprintf(append, sizeof(append),
+		 "console=ttyS0 loglevel=4 panic=-1 aeration=%s aer.mode=touch-free aer.mib=%ld",
+		 aeration, mib);
+	run_guest(&g);
+	if (g.kernel_trouble)
+		printf("host: kernel trouble in guest log: %s\n", g.trouble);
+	return g.kernel_trouble ? -1 : 0;
+}
+
+static bool memfree_back(const struct tf *t)
+{
+	return t->start_memfree > 0 && t->end_memfree > 0 &&
+	       t->end_memfree >= t->start_memfree * (1 - MEMFREE_TOLERANCE);
+}
+
+static void tf_row(const char *name, const struct tf *t)
+{
+	char t90[16] = "never";
+
+	if (t->t_90 >= 0)
+		snprintf(t90, sizeof(t90), "%.1f s", t->t_90);
+	printf("%-10s %10ld MiB %10ld MiB %10ld MiB %12s %10s\n", name,
+	       t->rss_touched / 1024, t->rss_at_deadline / 1024,
+	       (t->rss_touched - t->rss_at_deadline) / 1024, t90,
+	       memfree_back(t) ? "back" : "NOT back");
+}
+
+static int mode_virtio(void)
+{
+	struct tf on, off;
+	long want = (long)(RECLAIM_FRACTION * mib);
+	int trouble_on, trouble_off;
+
+	print_accel();
+	printf("\n== aeration=virtio\n");
+	trouble_on = tf_run(&on, "virtio", false);
+	printf("\n== aeration=off (same kernel, same QEMU flags)\n");
+	trouble_off = tf_run(&off, "off", false);
+
+	printf("\n%-10s %14s %14s %14s %12s %10s\n", "aeration=", "RSS in use",
+	       "RSS at +15 s", "returned", "90% after", "MemFree");
+	tf_row("virtio", &on);
+	tf_row("off", &off);
+	printf("\n");
+
+	verdict(on.done && !strcmp(on.backend, "virtio"),
+		"virtio: guest ran to the end with backend=virtio (got '%s')", on.backend);
+	verdict(on.freed && on.t_90 >= 0 && on.t_90 <= RECLAIM_DEADLINE_S &&
+		(on.rss_touched - on.rss_at_deadline) / 1024 >= want,
+		"virtio: host RSS fell by >= %ld MiB within %.0f s of the free (fell %ld MiB, 90%% at %.1f s)",
+		want, RECLAIM_DEADLINE_S, (on.rss_touched - on.rss_at_deadline) / 1024,
+		on.t_90);
+	verdict(memfree_back(&on),
+		"virtio: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
+		on.start_memfree, on.end_memfree);
+	verdict(trouble_on == 0, "virtio: no BUG/WARNING/panic in the guest log");
+	verdict(off.done && !strcmp(off.backend, "none"),
+		"off: guest ran to the end with backend=none (got '%s')", off.backend);
+	verdict(off.freed && (off.rss_touched - off.rss_at_deadline) / 1024 < mib / 10,
+		"off: host RSS stayed up (fell %ld MiB, less than %ld)",
+		(off.rss_touched - off.rss_at_deadline) / 1024, mib / 10);
+	verdict(memfree_back(&off),
+		"off: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
+		off.start_memfree, off.end_memfree);
+	verdict(trouble_off == 0, "off: no BUG/WARNING/panic in the guest log");
+	printf("virtio: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
+static int mode_demo(void)
+{
+	struct tf t;
+
+	print_accel();
+	printf("The guest touches %ld MiB, frees it, and aeration gives it back.\n", mib);
+	tf_run(&t, "virtio", true);
+	if (t.t_90 >= 0)
+		printf("\n%.0f%% of the freed memory was back with the host %.1f s after the free.\n",
+		       RECLAIM_FRACTION * 100, t.t_90);
+	else
+		printf("\nThe host did not get 90%% back (RSS %ld -> %ld MiB).\n",
+		       t.rss_touched / 1024, t.rss_min_after / 1024);
+	return t.t_90 >= 0 ? 0 : 1;
+}
+
+/* ---- KUnit ---- */
+
+struct ku {
+	int ok, not_ok, skip;
+	bool suite_seen;
+};
+
+static void ku_line(struct guest *g, const char *l)
+{
+	struct ku *k = g->priv;
+	const char *s = l;
+	int n;
+	char name[128];
+
+	while (*s == ' ')
+		s++;
+	if (strstr(l, "# Subtest: aeration"))
+		k->suite_seen = true;
+	if (!k->suite_seen || s == l)	/* test cases are indented */
+		return;
+	if (sscanf(s, "ok %d %127s", &n, name) == 2) {
+		if (strstr(s, "# SKIP")) {
+			k->skip++;
+			printf("SKIP kunit %s: %s\n", name, strstr(s, "# SKIP"));
+		} else {
+			k->ok++;
+			printf("PASS kunit %s\n", name);
+		}
+	} else if (sscanf(s, "not ok %d %127s", &n, name) == 2) {
+		k->not_ok++;
+		printf("FAIL kunit %s\n", name);
+	} else if (strstr(s, "Expected") || strstr(s, "ASSERTION") ||
+		   strstr(s, "EXPECTATION")) {
+		printf("  %s\n", s);
+	}
+}
+
+static int mode_kunit(void)
+{
+	struct ku k = { 0 };
+	struct guest g = {
+		.append = "console=ttyS0 panic=-1 aeration=off kunit.filter_glob=aeration kunit_shutdown=reboot",
+		.line = ku_line, .priv = &k,
+	};
+
+	print_accel();
+	run_guest(&g);
+	if (g.kernel_trouble)
+		printf("host: kernel trouble in guest log: %s\n", g.trouble);
+	if (!k.suite_seen)
+		printf("FAIL kunit: the aeration suite did not run (CONFIG_AERATION_KUNIT_TEST?)\n");
+	/* A skipped case means the suite could not own the engine: a failure. */
+	passed = k.ok;
+	failed = k.not_ok + k.skip + !k.suite_seen + g.kernel_trouble;
+	printf("kunit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
+static int mode_rss(int argc, char **argv)
+{
+	pid_t pid = argc > 2 ? atoi(argv[2]) : 0;
+	double secs = argc > 3 ? atof(argv[3]) : 10, start = now();
+
+	if (pid <= 0) {
+		fprintf(stderr, "usage: hostrun rss PID [SECONDS]\n");
+		return 2;
+	}
+	while (now() - start <= secs) {
+		long kb = rss_kb(pid);
+
+		if (kb < 0) {
+			fprintf(stderr, "hostrun: no process %d\n", (int)pid);
+			return 1;
+		}
+		printf("%.1f %ld\n", now() - start, kb);
+		fflush(stdout);
+		usleep(500000);
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hostrun virtio|kunit|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
+		"       hostrun rss PID [SECONDS]\n"
+		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	if (!strcmp(argv[1], "rss"))
+		return mode_rss(argc, argv);
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
+			kernel = argv[++i];
+		else if (!strcmp(argv[i], "--initrd") && i + 1 < argc)
+			initrd = argv[++i];
+		else if (!strcmp(argv[i], "--mib") && i + 1 < argc)
+			mib = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--qemu") && i + 1 < argc)
+			qemu = argv[++i];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (!kernel || !initrd || mib <= 0 || mib > 1536) {
+		usage();
+		return 2;
+	}
+	if (!strcmp(argv[1], "virtio"))
+		return mode_virtio();
+	if (!strcmp(argv[1], "kunit"))
+		return mode_kunit();
+	if (!strcmp(argv[1], "demo"))
+		return mode_demo();
+	usage();
+	return 2;
+}

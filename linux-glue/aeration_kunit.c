@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite: the engine inside a running kernel, against the real page
+ * allocator, with a test backend in place of a hypervisor.  Needs the
+ * engine to itself: boot with aeration=off and no balloon device.
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+
+#include "../core/glue.h"
+#include "glue.h"
+
+static struct {
+	unsigned long blocks, reclaims, last_reclaim_pfn;
+	unsigned int last_reclaim_order;
+	int fail;
+} kt;
+
+static int kt_report(struct aer_backend *b, const struct aer_block *blocks,
+		     unsigned int nr)
+{
+	if (kt.fail)
+		return -EIO;
+	kt.blocks += nr;
+	return 0;
+}
+
+static int kt_reclaim(struct aer_backend *b, unsigned long pfn,
+		      unsigned int order)
+{
+	kt.reclaims++;
+	kt.last_reclaim_pfn = pfn;
+	kt.last_reclaim_order = order;
+	return 0;
+}
+
+static struct aer_backend kt_backend = {
+	.id = AER_BACKEND_VIRTIO,
+	.capacity = 32,
+	.report = kt_report,
+};
+
+/* Blocks marked aerated on every free list, counted under the zone locks. */
+static unsigned long kt_count_marked(void)
+{
+	struct aer_zone *z;
+	struct aer_blk *b;
+	unsigned long n = 0;
+	unsigned int order, mt;
+
+	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
+		aerg_lock(z);
+		for (order = 0; order < NR_PAGE_ORDERS; order++)
+			for (mt = 0; mt < MIGRATE_TYPES; mt++)
+				for (b = aerg_first(z, order, mt); b;
+				     b = aerg_next(z, order, mt, b))
+					n += aerg_aerated(b);
+		aerg_unlock(z);
+	}
+	return n;
+}
+
+static void kt_run_until_idle(void)
+{
+	int i;
+
+	for (i = 0; i < 200 && aeration_run_pass(); i++)
+		;
+}
+
+static int kt_init(struct kunit *test)
+{
+	memset(&kt, 0, sizeof(kt));
+	kt_backend.reclaim = NULL;
+	if (aeration_activate(&kt_backend))
+		kunit_skip(test, "engine busy: boot with aeration=off and no balloon");
+	aer_set_tunable(&aeration_engine, AER_MIN_ORDER, pageblock_order);
+	aer_set_tunable(&aeration_engine, AER_CAPACITY, 32);
+	return 0;
+}
+
+static void kt_exit(struct kunit *test)
+{
+	aeration_deactivate(&kt_backend);
+}
+
+static void aeration_test_policy(struct kunit *test)
+{
+	struct aer_policy p;
+
+	aer_policy_parse(&p, "virtio,nosuch,xen");
+	KUNIT_EXPECT_FALSE(test, p.off);
+	KUNIT_EXPECT_EQ(test, p.nr, 2U);
+	KUNIT_EXPECT_EQ(test, aer_policy_rank(&p, AER_BACKEND_VIRTIO), 0);
+	KUNIT_EXPECT_EQ(test, aer_policy_rank(&p, AER_BACKEND_HYPERV), -1);
+	aer_policy_parse(&p, "off");
+	KUNIT_EXPECT_TRUE(test, p.off);
+}
+
+static void aeration_test_tunables(struct kunit *test)
+{
+	unsigned int order = aeration_engine.min_order;
+
+	KUNIT_EXPECT_EQ(test, aer_set_tunable(&aeration_engine, AER_MIN_ORDER,
+					      NR_PAGE_ORDERS), -ERANGE);
+	KUNIT_EXPECT_EQ(test, aer_set_tunable(&aeration_engine, AER_CAPACITY, 33),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, aer_set_tunable(&aeration_engine, AER_CAPACITY, 0),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, aeration_engine.min_order, order);
+	KUNIT_EXPECT_EQ(test, aeration_engine.capacity, 32U);
+}
+
+/* Free memory gets reported and marked; the counters agree with the lists. */
+static void aeration_test_report_marks(struct kunit *test)
+{
+	struct page *page;
+	long aerated, reused;
+
+	page = alloc_pages(GFP_KERNEL, pageblock_order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	__free_pages(page, pageblock_order);
+	kt_run_until_idle();
+
+	aerated = aer_stat_sum(aeration_engine.stats.aerated, false);
+	reused = aer_stat_sum(aeration_engine.stats.reused, false);
+	KUNIT_EXPECT_GT(test, kt.blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, (unsigned long)aerated, kt.blocks);
+	KUNIT_EXPECT_EQ(test, kt_count_marked(), (unsigned long)(aerated - reused));
+}
+
+/* An aerated block that is allocated gets reclaimed first, mark cleared. */
+static void aeration_test_reclaim_on_alloc(struct kunit *test)
+{
+	struct page *pages[8];
+	unsigned int order = MAX_PAGE_ORDER;
+	bool matched = false;
+	int i, n = 0;
+
+	aeration_deactivate(&kt_backend);
+	kt_backend.reclaim = kt_reclaim;
+	KUNIT_ASSERT_EQ(test, aeration_activate(&kt_backend), 0);
+	kt_run_until_idle();
+	KUNIT_ASSERT_GT(test, kt.blocks, 0UL);
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		unsigned long before = kt.reclaims;
+
+		pages[i] = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+		if (!pages[i])
+			break;
+		n++;
+		KUNIT_EXPECT_FALSE(test, PageReported(pages[i]));
+		if (kt.reclaims > before &&
+		    kt.last_reclaim_pfn == page_to_pfn(pages[i]) &&
+		    kt.last_reclaim_order == order)
+			matched = true;
+	}
+	for (i = 0; i < n; i++)
+		__free_pages(pages[i], order);
+
+	KUNIT_EXPECT_TRUE(test, matched);
+	KUNIT_EXPECT_EQ(test, kt.reclaims,
+			(unsigned long)atomic_long_read(&aeration_engine.stats.reclaims));
+}
+
+/* A failing backend leaves nothing marked and the failure is counted. */
+static void aeration_test_report_failure(struct kunit *test)
+{
+	long before = atomic_long_read(&aeration_engine.stats.report_failures);
+
+	aeration_deactivate(&kt_backend);
+	KUNIT_ASSERT_EQ(test, kt_count_marked(), 0UL);
+	kt.fail = 1;
+	KUNIT_ASSERT_EQ(test, aeration_activate(&kt_backend), 0);
+	aeration_run_pass();
+	KUNIT_EXPECT_GT(test, atomic_long_read(&aeration_engine.stats.report_failures),
+			before);
+	KUNIT_EXPECT_EQ(test, kt_count_marked(), 0UL);
+	KUNIT_EXPECT_EQ(test, kt.blocks, 0UL);
+}
+
+/* Deactivation leaves no mark behind. */
+static void aeration_test_deactivate_clears(struct kunit *test)
+{
+	kt_run_until_idle();
+	KUNIT_EXPECT_GT(test, kt_count_marked(), 0UL);
+	aeration_deactivate(&kt_backend);
+	KUNIT_EXPECT_EQ(test, kt_count_marked(), 0UL);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+}
+
+static struct kunit_case aeration_cases[] = {
+	KUNIT_CASE(aeration_test_policy),
+	KUNIT_CASE(aeration_test_tunables),
+	KUNIT_CASE(aeration_test_report_marks),
+	KUNIT_CASE(aeration_test_reclaim_on_alloc),
+	KUNIT_CASE(aeration_test_report_failure),
+	KUNIT_CASE(aeration_test_deactivate_clears),
+	{}
+};
+
+static struct kunit_suite aeration_suite = {
+	.name = "aeration",
+	.init = kt_init,
+	.exit = kt_exit,
+	.test_cases = aeration_cases,
+};
+kunit_test_suite(aeration_suite);
+
+MODULE_LICENSE("GPL");

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aeration in Linux: the allocator side of core/glue.h on struct zone and
+ * struct page, the hooks mm/page_alloc.c calls, the pass worker, backend
+ * registration under the aeration= policy.
+ */
+#define pr_fmt(fmt) "aeration: " fmt
+
+#include <linux/init.h>
+#include <linux/jump_label.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/mutex.h>
+#include <linux/page-isolation.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"	/* mm/internal.h, via -I in Kbuild */
+#include "../core/glue.h"
+#include "aeration_mm.h"
+#include "glue.h"
+
+DEFINE_STATIC_KEY_FALSE(aeration_enabled);
+struct aer_engine aeration_engine;
+struct aer_policy aeration_policy;
+/* Serialises passes with backend activation and removal. */
+DEFINE_MUTEX(aeration_lock);
+
+static void aeration_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(aeration_work, aeration_work_fn);
+
+#define Z(z)	((struct zone *)(z))
+#define P(b)	((struct page *)(b))
+
+struct aer_zone *aerg_zone_next(struct aer_zone *z)
+{
+	struct zone *zone;
+
+	zone = z ? next_zone(Z(z)) : first_online_pgdat()->node_zones;
+	while (zone && !populated_zone(zone))
+		zone = next_zone(zone);
+	return (struct aer_zone *)zone;
+}
+
+bool aerg_zone_has_room(struct aer_zone *z, unsigned int order,
+			unsigned int nr)
+{
+	unsigned long mark = low_wmark_pages(Z(z)) + ((unsigned long)nr << order);
+
+	return zone_watermark_ok(Z(z), 0, mark, 0, ALLOC_CMA);
+}
+
+unsigned int aerg_nr_orders(void)
+{
+	return NR_PAGE_ORDERS;
+}
+
+unsigned int aerg_nr_migratetypes(void)
+{
+	return MIGRATE_TYPES;
+}
+
+bool aerg_skip_migratetype(unsigned int mt)
+{
+	return is_migrate_isolate(mt);
+}
+
+void aerg_lock(struct aer_zone *z)
+{
+	spin_lock_irq(&Z(z)->lock);
+}
+
+void aerg_unlock(struct aer_zone *z)
+{
+	spin_unlock_irq(&Z(z)->lock);
+}
+
+unsigned long aerg_nr_free(struct aer_zone *z, unsigned int order)
+{
+	return Z(z)->free_area[order].nr_free;
+}
+
+static struct list_head *aerg_list(struct aer_zone *z, unsigned int order,
+				   unsigned int mt)
+{
+	return &Z(z)->free_area[order].free_list[mt];
+}
+
+struct aer_blk *aerg_first(struct aer_zone *z, unsigned int order,
+			   unsigned int mt)
+{
+	return (struct aer_blk *)list_first_entry_or_null(aerg_list(z, order, mt),
+							  struct page, buddy_list);
+}
+
+struct aer_blk *aerg_next(struct aer_zone *z, unsigned int order,
+			  unsigned int mt, struct aer_blk *b)
+{
+	if (list_is_last(&P(b)->buddy_list, aerg_list(z, order, mt)))
+		return NULL;
+	return (struct aer_blk *)list_next_entry(P(b), buddy_list);
+}
+
+void aerg_rotate_to_front(struct aer_zone *z, unsigned int order,
+			  unsigned int mt, struct aer_blk *b)
+{
+	struct list_head *list = aerg_list(z, order, mt);
+
+	if (!list_is_first(&P(b)->buddy_list, list))
+		list_rotate_to_front(&P(b)->buddy_list, list);
+}
+
+bool aerg_aerated(struct aer_blk *b)
+{
+	return PageReported(P(b));
+}
+
+void aerg_clear_aerated(struct aer_blk *b)
+{
+	__ClearPageReported(P(b));
+}
+
+unsigned long aerg_pfn(struct aer_blk *b)
+{
+	return page_to_pfn(P(b));
+}
+
+bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
+{
+	return __isolate_free_page(P(b), order);
+}
+
+bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
+		  bool mark)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	__putback_isolated_page(page, order, get_pageblock_migratetype(page));
+	/* If it merged with a buddy, the larger block goes unmarked. */
+	if (!mark || !PageBuddy(page) || buddy_order(page) != order)
+		return false;
+	__SetPageReported(page);
+	return true;
+}
+
+/* Hooks from mm/page_alloc.c, zone lock held. */
+
+void __aeration_notify(void)
+{
+	struct aer_engine *e = &aeration_engine;
+
+	if (READ_ONCE(e->backend) && aer_request(e))
+		queue_delayed_work(system_freezable_wq, &aeration_work,
+				   msecs_to_jiffies(READ_ONCE(e->delay_ms)));
+}
+
+void __aeration_leave(struct page *page, unsigned int order)
+{
+	__ClearPageReported(page);
+	aer_leave(&aeration_engine, page_to_pfn(page), order);
+}
+
+static void aeration_work_fn(struct work_struct *work)
+{
+	bool again;
+
+	mutex_lock(&aeration_lock);
+	again = aer_pass(&aeration_engine);
+	mutex_unlock(&aeration_lock);
+	if (again)
+		queue_delayed_work(system_freezable_wq, &aeration_work,
+				   msecs_to_jiffies(READ_ONCE(aeration_engine.delay_ms)));
+}
+
+/* Run one pass now, for tests. Returns true if more work is pending. */
+bool aeration_run_pass(void)
+{
+	bool again;
+
+	mutex_lock(&aeration_lock);
+	again = aer_pass(&aeration_engine);
+	mutex_unlock(&aeration_lock);
+	return again;
+}
+
+/* Make @b the engine's backend, regardless of policy.  For tests too. */
+int aeration_activate(struct aer_backend *b)
+{
+	int err;
+
+	mutex_lock(&aeration_lock);
+	err = aer_engine_activate(&aeration_engine, b);
+	mutex_unlock(&aeration_lock);
+	if (err)
+		return err;
+
+	static_branch_enable(&aeration_enabled);
+	/* Aerate what is free already. */
+	__aeration_notify();
+	return 0;
+}
+
+void aeration_deactivate(struct aer_backend *b)
+{
+	mutex_lock(&aeration_lock);
+	if (aeration_engine.backend == b)
+		aer_engine_deactivate(&aeration_engine);
+	mutex_unlock(&aeration_lock);
+	/* Any pass queued from now on finds no backend and goes idle. */
+	cancel_delayed_work_sync(&aeration_work);
+}
+
+/*
+ * A backend found its hypervisor.  The aeration= policy decides whether it
+ * is used; the first allowed backend to arrive wins.  Never fails the
+ * caller's probe: a refused backend is simply not used.
+ */
+void aeration_register(struct aer_backend *b)
+{
+	const char *name = aer_backend_name(b->id);
+	struct aer_backend *cur = READ_ONCE(aeration_engine.backend);
+	int err;
+
+	if (aeration_policy.off) {
+		pr_info("off (aeration=off), %s backend not used\n", name);
+		return;
+	}
+	if (aer_policy_rank(&aeration_policy, b->id) < 0) {
+		pr_info("%s backend not in aeration= list, not used\n", name);
+		return;
+	}
+	err = aeration_activate(b);
+	if (err == -EBUSY) {
+		pr_info("%s backend not used, %s is active\n", name,
+			aer_backend_name(cur ? cur->id : AER_NR_BACKENDS));
+		return;
+	}
+	if (err) {
+		pr_err("%s backend rejected: %d\n", name, err);
+		return;
+	}
+	pr_info("%s backend active: min_order %u, capacity %u, delay %u ms\n",
+		name, aeration_engine.min_order, aeration_engine.capacity,
+		aeration_engine.delay_ms);
+}
+
+void aeration_unregister(struct aer_backend *b)
+{
+	if (READ_ONCE(aeration_engine.backend) != b)
+		return;
+	aeration_deactivate(b);
+	pr_info("%s backend removed\n", aer_backend_name(b->id));
+}
+
+static char aeration_param[AER_POLICY_MAX_LEN + 2] __initdata;
+static bool aeration_param_set __initdata;
+
+static int __init aeration_setup(char *val)
+{
+	aeration_param_set = true;
+	if (val)
+		strscpy(aeration_param, val, sizeof(aeration_param));
+	return 0;
+}
+early_param("aeration", aeration_setup);
+
+/* Before any driver probes, so backends find the policy in place. */
+static int __init aeration_init(void)
+{
+	aer_engine_init(&aeration_engine);
+	aeration_engine.min_order = pageblock_order;
+	aer_policy_parse(&aeration_policy,
+			 aeration_param_set ? aeration_param : "auto");
+	return 0;
+}
+core_initcall(aeration_init);

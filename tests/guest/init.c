@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PID 1 of the test guests.  Reads aer.mode= and aer.mib= from
+ * /proc/cmdline, runs the workload and prints "AER ..." lines on the
+ * console for hosts/kvm/hostrun.c, then reboots (QEMU runs -no-reboot, so
+ * the guest exits).
+ *
+ *   touch-free  touch aer.mib MiB, free it, report MemFree for 20 s
+ *   idle        print the aeration counters and exit
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			val = atol(line + len + 1);
+	fclose(f);
+	return val;
+}
+
+/* A sysfs file's first line, or "-" if it is not there. */
+static const char *sysfs(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/aeration/%s", name);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, size, f)) {
+		snprintf(buf, size, "-");
+	} else {
+		buf[strcspn(buf, "\n")] = 0;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void print_counters(void)
+{
+	static const char *const names[] = {
+		"backend", "policy", "min_order", "capacity", "delay_ms",
+		"passes", "reports", "report_failures", "aerated_blocks",
+		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
+		"reclaims", "reclaim_failures",
+	};
+	char buf[64];
+	size_t i;
+
+	printf("AER sysfs");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		printf(" %s=%s", names[i], sysfs(names[i], buf, sizeof(buf)));
+	printf("\n");
+}
+
+static const char *cmdline_get(const char *cmd, const char *key, char *out,
+			       size_t size)
+{
+	const char *p = strstr(cmd, key);
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	n = strcspn(p, " \n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+	return out;
+}
+
+static void touch_free(long mib)
+{
+	size_t len = (size_t)mib << 20;
+	long start_free, touched_free;
+	double t0;
+	char *mem;
+	size_t off;
+	int i;
+
+	/* Let boot-time reporting settle so the baseline is quiet. */
+	sleep(3);
+	start_free = meminfo_kb("MemFree");
+	printf("AER start memfree_kb=%ld\n", start_free);
+	print_counters();
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		printf("AER error mmap %ld MiB failed\n", mib);
+		return;
+	}
+	t0 = now();
+	for (off = 0; off < len; off += 4096)
+		mem[off] = (char)(off >> 12) | 1;
+	touched_free = meminfo_kb("MemFree");
+	printf("AER touched mib=%ld seconds=%.1f memfree_kb=%ld\n", mib,
+	       now() - t0, touched_free);
+	fflush(stdout);
+	sleep(2);	/* the host samples its RSS with the memory in use */
+
+	munmap(mem, len);
+	t0 = now();
+	printf("AER freed\n");
+	fflush(stdout);
+	for (i = 1; i <= 40; i++) {
+		char buf[32];
+
+		usleep(500000);
+		printf("AER t=%.1f memfree_kb=%ld free_aerated_bytes=%s\n",
+		       now() - t0, meminfo_kb("MemFree"),
+		       sysfs("free_aerated_bytes", buf, sizeof(buf)));
+		fflush(stdout);
+	}
+	printf("AER end memfree_kb=%ld start_memfree_kb=%ld\n",
+	       meminfo_kb("MemFree"), start_free);
+	print_counters();
+}
+
+int main(void)
+{
+	char cmd[1024] = "", mode[32] = "idle", mib[16] = "1024";
+	int fd;
+	ssize_t n;
+
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		cmd[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	cmdline_get(cmd, "aer.mode=", mode, sizeof(mode));
+	cmdline_get(cmd, "aer.mib=", mib, sizeof(mib));
+
+	printf("AER init mode=%s\n", mode);
+	if (!strcmp(mode, "touch-free"))
+		touch_free(atol(mib));
+	else
+		print_counters();
+	printf("AER done\n");
+	fflush(stdout);
+	sync();
+	reboot(RB_AUTOBOOT);
+	return 0;
+}
