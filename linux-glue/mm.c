@@ -201,12 +201,16 @@ int aeration_activate(struct aer_backend *b)
 
 void aeration_deactivate(struct aer_backend *b)
 {
+	bool mine;
+
 	mutex_lock(&aeration_lock);
-	if (aeration_engine.backend == b)
+	mine = aeration_engine.backend == b;
+	if (mine)
 		aer_engine_deactivate(&aeration_engine);
 	mutex_unlock(&aeration_lock);
 	/* Any pass queued from now on finds no backend and goes idle. */
-	cancel_delayed_work_sync(&aeration_work);
+	if (mine)
+		cancel_delayed_work_sync(&aeration_work);
 }
 
 /*

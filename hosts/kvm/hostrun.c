@@ -342,7 +342,7 @@ static int tf_run(struct tf *t, const char *aeration, bool demo)
 	t->demo = demo;
 	t->t_90 = -1;
 	snprintf(append, sizeof(append),
-		 "console=ttyS0 loglevel=4 panic=-1 aeration=%s aer.mode=touch-free aer.mib=%ld",
+		 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=touch-free aer.mib=%ld",
 		 aeration, mib);
 	run_guest(&g);
 	if (g.kernel_trouble)
