@@ -301,6 +301,18 @@ int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
 	return 0;
 }
 
+unsigned int aer_get_tunable(struct aer_engine *e, enum aer_tunable t)
+{
+	switch (t) {
+	case AER_CAPACITY:
+		return READ_ONCE(e->capacity);
+	case AER_DELAY_MS:
+		return READ_ONCE(e->delay_ms);
+	default:
+		return READ_ONCE(e->min_order);
+	}
+}
+
 /* Sum a per-order counter, in blocks or in base pages. */
 unsigned long aer_stat_sum(atomic_long_t *per_order, bool pages)
 {

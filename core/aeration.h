@@ -70,6 +70,7 @@ bool aer_pass(struct aer_engine *e);
 int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order);
 int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
 		    unsigned long val);
+unsigned int aer_get_tunable(struct aer_engine *e, enum aer_tunable t);
 unsigned long aer_stat_sum(atomic_long_t *per_order, bool pages);
 
 /* aeration= boot policy, core/policy.c */

@@ -208,6 +208,7 @@ static struct kunit_suite aeration_suite = {
 	.exit = kt_exit,
 	.test_cases = aeration_cases,
 };
+
 kunit_test_suite(aeration_suite);
 
 MODULE_LICENSE("GPL");

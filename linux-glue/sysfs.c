@@ -12,9 +12,6 @@
 
 #include "glue.h"
 
-#define AER_RO(_name)	static struct kobj_attribute _name##_attr = __ATTR_RO(_name)
-#define AER_RW(_name)	static struct kobj_attribute _name##_attr = __ATTR_RW(_name)
-
 static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -22,7 +19,8 @@ static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	return sysfs_emit(buf, "%s\n", aer_backend_name(b ? b->id : AER_NR_BACKENDS));
 }
-AER_RO(backend);
+
+static struct kobj_attribute backend_attr = __ATTR_RO(backend);
 
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -37,9 +35,40 @@ static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 				     aer_backend_name(aeration_policy.pref[i]));
 	return len + sysfs_emit_at(buf, len, "\n");
 }
-AER_RO(policy);
 
-static ssize_t tunable_store(enum aer_tunable t, const char *buf, size_t count)
+static struct kobj_attribute policy_attr = __ATTR_RO(policy);
+
+/* Tunables: one show/store pair, the engine checks the range. */
+static ssize_t tunable_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf);
+static ssize_t tunable_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count);
+
+static struct kobj_attribute min_order_attr =
+	__ATTR(min_order, 0644, tunable_show, tunable_store);
+static struct kobj_attribute capacity_attr =
+	__ATTR(capacity, 0644, tunable_show, tunable_store);
+static struct kobj_attribute delay_ms_attr =
+	__ATTR(delay_ms, 0644, tunable_show, tunable_store);
+
+static enum aer_tunable attr_tunable(struct kobj_attribute *attr)
+{
+	if (attr == &capacity_attr)
+		return AER_CAPACITY;
+	if (attr == &delay_ms_attr)
+		return AER_DELAY_MS;
+	return AER_MIN_ORDER;
+}
+
+static ssize_t tunable_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  aer_get_tunable(&aeration_engine, attr_tunable(attr)));
+}
+
+static ssize_t tunable_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
 {
 	unsigned long val;
 	int err;
@@ -48,43 +77,34 @@ static ssize_t tunable_store(enum aer_tunable t, const char *buf, size_t count)
 	if (err)
 		return err;
 	mutex_lock(&aeration_lock);
-	err = aer_set_tunable(&aeration_engine, t, val);
+	err = aer_set_tunable(&aeration_engine, attr_tunable(attr), val);
 	mutex_unlock(&aeration_lock);
 	return err ? err : count;
 }
 
-#define AER_TUNABLE(_name, _t)						\
-static ssize_t _name##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%u\n", READ_ONCE(aeration_engine._name)); \
-}									\
-static ssize_t _name##_store(struct kobject *kobj,			\
-			     struct kobj_attribute *attr,		\
-			     const char *buf, size_t count)		\
-{									\
-	return tunable_store(_t, buf, count);				\
-}									\
-AER_RW(_name)
+/* Event counters, each a file holding one number. */
+struct aer_counter_attr {
+	struct kobj_attribute kattr;
+	atomic_long_t *val;
+};
 
-AER_TUNABLE(min_order, AER_MIN_ORDER);
-AER_TUNABLE(capacity, AER_CAPACITY);
-AER_TUNABLE(delay_ms, AER_DELAY_MS);
+static ssize_t counter_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct aer_counter_attr *c = container_of(attr, struct aer_counter_attr, kattr);
 
-#define AER_COUNTER(_name)						\
-static ssize_t _name##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%ld\n",					\
-			  atomic_long_read(&aeration_engine.stats._name)); \
-}									\
-AER_RO(_name)
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(c->val));
+}
 
-AER_COUNTER(reports);
-AER_COUNTER(report_failures);
-AER_COUNTER(reclaims);
-AER_COUNTER(reclaim_failures);
-AER_COUNTER(passes);
+static struct aer_counter_attr counters[] = {
+	{ __ATTR(reports, 0444, counter_show, NULL), &aeration_engine.stats.reports },
+	{ __ATTR(report_failures, 0444, counter_show, NULL),
+	  &aeration_engine.stats.report_failures },
+	{ __ATTR(reclaims, 0444, counter_show, NULL), &aeration_engine.stats.reclaims },
+	{ __ATTR(reclaim_failures, 0444, counter_show, NULL),
+	  &aeration_engine.stats.reclaim_failures },
+	{ __ATTR(passes, 0444, counter_show, NULL), &aeration_engine.stats.passes },
+};
 
 /* Totals over all orders: blocks and bytes ever aerated, and now aerated. */
 static ssize_t aerated_blocks_show(struct kobject *kobj,
@@ -93,7 +113,8 @@ static ssize_t aerated_blocks_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n",
 			  aer_stat_sum(aeration_engine.stats.aerated, false));
 }
-AER_RO(aerated_blocks);
+
+static struct kobj_attribute aerated_blocks_attr = __ATTR_RO(aerated_blocks);
 
 static ssize_t aerated_bytes_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
@@ -101,7 +122,8 @@ static ssize_t aerated_bytes_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n",
 			  aer_stat_sum(aeration_engine.stats.aerated, true) << PAGE_SHIFT);
 }
-AER_RO(aerated_bytes);
+
+static struct kobj_attribute aerated_bytes_attr = __ATTR_RO(aerated_bytes);
 
 static ssize_t reused_blocks_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
@@ -109,7 +131,8 @@ static ssize_t reused_blocks_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n",
 			  aer_stat_sum(aeration_engine.stats.reused, false));
 }
-AER_RO(reused_blocks);
+
+static struct kobj_attribute reused_blocks_attr = __ATTR_RO(reused_blocks);
 
 static ssize_t free_aerated_bytes_show(struct kobject *kobj,
 				       struct kobj_attribute *attr, char *buf)
@@ -120,7 +143,8 @@ static ssize_t free_aerated_bytes_show(struct kobject *kobj,
 			  (aer_stat_sum(s->aerated, true) -
 			   aer_stat_sum(s->reused, true)) << PAGE_SHIFT);
 }
-AER_RO(free_aerated_bytes);
+
+static struct kobj_attribute free_aerated_bytes_attr = __ATTR_RO(free_aerated_bytes);
 
 /* One line per order: order, blocks aerated, blocks reused since. */
 static ssize_t per_order_show(struct kobject *kobj,
@@ -136,7 +160,8 @@ static ssize_t per_order_show(struct kobject *kobj,
 				     atomic_long_read(&s->reused[order]));
 	return len;
 }
-AER_RO(per_order);
+
+static struct kobj_attribute per_order_attr = __ATTR_RO(per_order);
 
 static struct attribute *aeration_attrs[] = {
 	&backend_attr.attr,
@@ -144,11 +169,11 @@ static struct attribute *aeration_attrs[] = {
 	&min_order_attr.attr,
 	&capacity_attr.attr,
 	&delay_ms_attr.attr,
-	&reports_attr.attr,
-	&report_failures_attr.attr,
-	&reclaims_attr.attr,
-	&reclaim_failures_attr.attr,
-	&passes_attr.attr,
+	&counters[0].kattr.attr,
+	&counters[1].kattr.attr,
+	&counters[2].kattr.attr,
+	&counters[3].kattr.attr,
+	&counters[4].kattr.attr,
 	&aerated_blocks_attr.attr,
 	&aerated_bytes_attr.attr,
 	&reused_blocks_attr.attr,
