@@ -34,6 +34,14 @@ void shim_printk(const char *fmt, ...)
 	shim_log_lines++;
 }
 
+/* A broken locking or isolation rule: in the kernel, a hang or corruption. */
+static void mb_die(const char *why)
+{
+	printf("FAIL model allocator: %s\n", why);
+	fflush(stdout);
+	abort();
+}
+
 static struct aer_zone *mb_zone_of(unsigned long pfn)
 {
 	unsigned int i;
@@ -348,19 +356,19 @@ bool aerg_skip_migratetype(unsigned int mt)
 void aerg_lock(struct aer_zone *z)
 {
 	if (z->locked++)
-		abort();	/* recursive locking: a deadlock in the kernel */
+		mb_die("zone lock taken twice (a deadlock in the kernel)");
 }
 
 void aerg_unlock(struct aer_zone *z)
 {
 	if (--z->locked)
-		abort();
+		mb_die("zone lock released while not held");
 }
 
 static void assert_locked(struct aer_zone *z)
 {
 	if (!z->locked)
-		abort();
+		mb_die("free list touched without the zone lock");
 }
 
 unsigned long aerg_nr_free(struct aer_zone *z, unsigned int order)
@@ -433,7 +441,7 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 
 	assert_locked(z);
 	if (!b->isolated)
-		abort();
+		mb_die("putback of a block that was not isolated");
 	b->isolated = false;
 	free_one(pfn, order, true, false);
 	if (!mark || !b->buddy || b->order != order)

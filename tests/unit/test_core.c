@@ -64,8 +64,10 @@ static int tb_report(struct aer_backend *b, const struct aer_block *blocks,
 		if (!tb.reclaim_kind)
 			continue;
 		for (p = blocks[i].pfn; p < blocks[i].pfn + (1UL << blocks[i].order); p++) {
-			if (mb_pages[p].gone)
-				abort();	/* given away twice */
+			if (mb_pages[p].gone) {
+				printf("FAIL %s: pfn %lu given to the backend twice\n", cur, p);
+				abort();
+			}
 			mb_pages[p].gone = true;
 		}
 	}
@@ -103,8 +105,10 @@ static void setup(bool reclaim_kind, unsigned int min_order,
 	aer_engine_init(&mb_engine);
 	aer_set_tunable(&mb_engine, AER_MIN_ORDER, min_order);
 	aer_set_tunable(&mb_engine, AER_CAPACITY, capacity);
-	if (aer_engine_activate(&mb_engine, &tb.b))
+	if (aer_engine_activate(&mb_engine, &tb.b)) {
+		printf("FAIL %s: activation refused\n", cur);
 		abort();
+	}
 }
 
 /* Run passes until the engine stops asking for more (bounded). */
@@ -414,8 +418,10 @@ static void free_buddy_during_report(const struct aer_block *blocks,
 	(void)nr;
 	if (merge_victim >= 0) {
 		/* The zone lock is dropped here, as in the kernel. */
-		if (mb_zones[0].locked)
+		if (mb_zones[0].locked) {
+			printf("FAIL %s: report called with the zone lock held\n", cur);
 			abort();
+		}
 		mb_free(merge_victim, blocks[0].order);
 		merge_victim = -1;
 	}
@@ -491,10 +497,16 @@ static void test_random(void)
 	passed++;
 }
 
-#define RUN(fn) do { cur = #fn; fn(); } while (0)
+#define RUN(fn) do {						\
+	int f = failed;							\
+	cur = #fn;							\
+	fn();								\
+	printf("%s %s\n", failed == f ? "PASS" : "FAIL", cur);		\
+} while (0)
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	RUN(test_policy);
 	RUN(test_tunables);
 	RUN(test_threshold);
