@@ -28,11 +28,18 @@ enum aer_backend_id {
 struct aer_block {
 	unsigned long pfn;
 	unsigned int order;
+	/*
+	 * Set by a failing report() for a block whose frames it could not
+	 * bring back: the engine keeps it out of the allocator for good, as
+	 * a balloon driver keeps a ballooned page.
+	 */
+	bool held;
 };
 
 struct aer_backend {
 	enum aer_backend_id id;
 	unsigned int min_order;		/* smallest order it accepts */
+	unsigned int order;		/* order to start at, 0: the engine's */
 	unsigned int capacity;		/* most blocks in one report() */
 
 	/* Is this backend's hypervisor here?  NULL: it registers itself. */
@@ -40,9 +47,10 @@ struct aer_backend {
 
 	/*
 	 * Tell the hypervisor it may drop these blocks.  May sleep; called
-	 * without locks.  0: all blocks were given; error: none were.
+	 * without locks.  0: all blocks were given; error: none were, except
+	 * blocks marked held.
 	 */
-	int (*report)(struct aer_backend *b, const struct aer_block *blocks,
+	int (*report)(struct aer_backend *b, struct aer_block *blocks,
 		      unsigned int nr);
 
 	/*

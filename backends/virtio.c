@@ -23,8 +23,8 @@ EXPORT_SYMBOL_GPL(page_reporting_order);
 static struct scatterlist aer_virtio_sg[PAGE_REPORTING_CAPACITY];
 
 /* Called from the pass, under aeration_lock: aer_virtio_sg is ours alone. */
-static int aer_virtio_report(struct aer_backend *b,
-			     const struct aer_block *blocks, unsigned int nr)
+static int aer_virtio_report(struct aer_backend *b, struct aer_block *blocks,
+			     unsigned int nr)
 {
 	struct page_reporting_dev_info *prdev = b->priv;
 	unsigned int i;
@@ -53,11 +53,11 @@ int page_reporting_register(struct page_reporting_dev_info *prdev)
 		return -EBUSY;
 	}
 	aer_virtio.priv = prdev;
-	/* A driver's order, or the page_reporting_order it set, is a floor. */
-	if (page_reporting_order <= MAX_PAGE_ORDER)
-		aer_virtio.min_order = page_reporting_order;
-	else if (prdev->order <= MAX_PAGE_ORDER)
-		aer_virtio.min_order = prdev->order;
+	/* Upstream's precedence: the parameter, the driver's order, pageblock. */
+	if (page_reporting_order > MAX_PAGE_ORDER)
+		page_reporting_order = prdev->order && prdev->order <= MAX_PAGE_ORDER ?
+				       prdev->order : pageblock_order;
+	aer_virtio.order = page_reporting_order;
 	aeration_register(&aer_virtio);
 	return 0;
 }

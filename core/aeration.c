@@ -25,6 +25,7 @@ void aer_engine_init(struct aer_engine *e)
 	memset(e, 0, sizeof(*e));
 	atomic_set(&e->state, AER_IDLE);
 	e->min_order = aerg_nr_orders() > 9 ? 9 : aerg_nr_orders() - 1;
+	e->lowest_order = aerg_nr_orders();
 	e->capacity = 32;
 	e->delay_ms = AER_DEFAULT_DELAY_MS;
 }
@@ -40,6 +41,8 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 	if (!b->report || !b->capacity || b->min_order >= aerg_nr_orders())
 		return -EINVAL;
 
+	if (b->order && b->order < aerg_nr_orders())
+		e->min_order = b->order;
 	if (e->min_order < b->min_order)
 		e->min_order = b->min_order;
 	if (e->capacity > b->capacity || e->capacity > AER_MAX_CAPACITY)
@@ -53,7 +56,9 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 
 /*
  * Forget every aerated mark, reclaiming first where the backend needs it,
- * so a later backend (or none) starts from a clean free list.
+ * so a later backend (or none) starts from a clean free list.  Only the
+ * orders a pass has marked are walked: the long order-0 lists stay out of
+ * this zone-locked walk unless min_order was 0.
  */
 static void aer_unaerate_all(struct aer_engine *e)
 {
@@ -63,7 +68,7 @@ static void aer_unaerate_all(struct aer_engine *e)
 
 	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
 		aerg_lock(z);
-		for (order = 0; order < aerg_nr_orders(); order++) {
+		for (order = e->lowest_order; order < aerg_nr_orders(); order++) {
 			for (mt = 0; mt < aerg_nr_migratetypes(); mt++) {
 				for (blk = aerg_first(z, order, mt); blk;
 				     blk = aerg_next(z, order, mt, blk)) {
@@ -78,12 +83,13 @@ static void aer_unaerate_all(struct aer_engine *e)
 	}
 }
 
-/* The caller has made sure no pass is running or queued. */
+/* The caller holds off passes; one still queued will find no backend. */
 void aer_engine_deactivate(struct aer_engine *e)
 {
 	if (!e->backend)
 		return;
 	aer_unaerate_all(e);
+	e->lowest_order = aerg_nr_orders();
 	WRITE_ONCE(e->backend, NULL);
 	atomic_set(&e->state, AER_IDLE);
 }
@@ -144,8 +150,14 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 	for (i = 0; i < e->nr; i++) {
 		struct aer_block *blk = &e->batch[i];
 
+		if (blk->held) {
+			/* Its frames stay with the hypervisor: never reuse it. */
+			atomic_long_inc(&e->stats.held);
+			continue;
+		}
 		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
-			atomic_long_inc(&e->stats.aerated[blk->order]);
+			if (blk->order < AER_MAX_ORDERS)
+				atomic_long_inc(&e->stats.aerated[blk->order]);
 			continue;
 		}
 		/*
@@ -189,6 +201,7 @@ static int aer_cycle(struct aer_engine *e, struct aer_zone *z,
 			}
 			e->batch[e->nr].pfn = aerg_pfn(blk);
 			e->batch[e->nr].order = order;
+			e->batch[e->nr].held = false;
 			e->nr++;
 			continue;
 		}
@@ -219,6 +232,8 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
 	/* Isolating a full batch must not push the zone below its watermark. */
 	if (!aerg_zone_has_room(z, e->min_order, e->capacity))
 		return 0;
+	if (e->min_order < e->lowest_order)
+		e->lowest_order = e->min_order;
 
 	for (order = e->min_order; order < aerg_nr_orders() && !err; order++) {
 		for (mt = 0; mt < aerg_nr_migratetypes() && !err; mt++) {

@@ -42,6 +42,7 @@ struct aer_stats {
 	atomic_long_t report_failures;
 	atomic_long_t reclaims;			/* backend reclaim calls */
 	atomic_long_t reclaim_failures;
+	atomic_long_t held;			/* blocks kept out for good */
 	atomic_long_t passes;
 };
 
@@ -58,6 +59,7 @@ struct aer_engine {
 	unsigned int capacity;		/* blocks per report call */
 	unsigned int delay_ms;		/* wait before a pass */
 	unsigned int nr;		/* blocks isolated in batch[] */
+	unsigned int lowest_order;	/* lowest order a pass has marked */
 	struct aer_block batch[AER_MAX_CAPACITY];
 	struct aer_stats stats;
 };

@@ -18,7 +18,7 @@ static struct {
 	int fail;
 } kt;
 
-static int kt_report(struct aer_backend *b, const struct aer_block *blocks,
+static int kt_report(struct aer_backend *b, struct aer_block *blocks,
 		     unsigned int nr)
 {
 	if (kt.fail)
@@ -76,8 +76,10 @@ static int kt_init(struct kunit *test)
 	kt_backend.reclaim = NULL;
 	if (aeration_activate(&kt_backend))
 		kunit_skip(test, "engine busy: boot with aeration=off and no balloon");
+	mutex_lock(&aeration_lock);
 	aer_set_tunable(&aeration_engine, AER_MIN_ORDER, pageblock_order);
 	aer_set_tunable(&aeration_engine, AER_CAPACITY, 32);
+	mutex_unlock(&aeration_lock);
 	return 0;
 }
 
@@ -127,7 +129,8 @@ static void aeration_test_report_marks(struct kunit *test)
 	aerated = aer_stat_sum(aeration_engine.stats.aerated, false);
 	reused = aer_stat_sum(aeration_engine.stats.reused, false);
 	KUNIT_EXPECT_GT(test, kt.blocks, 0UL);
-	KUNIT_EXPECT_EQ(test, (unsigned long)aerated, kt.blocks);
+	/* A block that merged with a freed buddy on putback is not marked. */
+	KUNIT_EXPECT_LE(test, (unsigned long)aerated, kt.blocks);
 	KUNIT_EXPECT_EQ(test, kt_count_marked(), (unsigned long)(aerated - reused));
 }
 

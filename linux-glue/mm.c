@@ -22,8 +22,10 @@
 DEFINE_STATIC_KEY_FALSE(aeration_enabled);
 struct aer_engine aeration_engine;
 struct aer_policy aeration_policy;
-/* Serialises passes with backend activation and removal. */
+/* Serialises passes and tunable changes with activation and removal. */
 DEFINE_MUTEX(aeration_lock);
+/* Serialises activation and removal, including cancelling the worker. */
+static DEFINE_MUTEX(aeration_reg_lock);
 
 static void aeration_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(aeration_work, aeration_work_fn);
@@ -179,6 +181,10 @@ bool aeration_run_pass(void)
 	mutex_lock(&aeration_lock);
 	again = aer_pass(&aeration_engine);
 	mutex_unlock(&aeration_lock);
+	/* Frees during the pass found it ACTIVE and queued nothing. */
+	if (again)
+		queue_delayed_work(system_freezable_wq, &aeration_work,
+				   msecs_to_jiffies(READ_ONCE(aeration_engine.delay_ms)));
 	return again;
 }
 
@@ -187,30 +193,35 @@ int aeration_activate(struct aer_backend *b)
 {
 	int err;
 
+	if (b->probe && !b->probe(b))
+		return -ENODEV;
+	mutex_lock(&aeration_reg_lock);
 	mutex_lock(&aeration_lock);
 	err = aer_engine_activate(&aeration_engine, b);
 	mutex_unlock(&aeration_lock);
-	if (err)
-		return err;
-
-	static_branch_enable(&aeration_enabled);
-	/* Aerate what is free already. */
-	__aeration_notify();
-	return 0;
+	if (!err) {
+		static_branch_enable(&aeration_enabled);
+		/* Aerate what is free already. */
+		__aeration_notify();
+	}
+	mutex_unlock(&aeration_reg_lock);
+	return err;
 }
 
 void aeration_deactivate(struct aer_backend *b)
 {
 	bool mine;
 
+	mutex_lock(&aeration_reg_lock);
 	mutex_lock(&aeration_lock);
 	mine = aeration_engine.backend == b;
 	if (mine)
 		aer_engine_deactivate(&aeration_engine);
 	mutex_unlock(&aeration_lock);
-	/* Any pass queued from now on finds no backend and goes idle. */
+	/* A pass queued meanwhile finds no backend; drop it before the next. */
 	if (mine)
 		cancel_delayed_work_sync(&aeration_work);
+	mutex_unlock(&aeration_reg_lock);
 }
 
 /*
@@ -221,7 +232,7 @@ void aeration_deactivate(struct aer_backend *b)
 void aeration_register(struct aer_backend *b)
 {
 	const char *name = aer_backend_name(b->id);
-	struct aer_backend *cur = READ_ONCE(aeration_engine.backend);
+	struct aer_backend *cur;
 	int err;
 
 	if (aeration_policy.off) {
@@ -233,6 +244,11 @@ void aeration_register(struct aer_backend *b)
 		return;
 	}
 	err = aeration_activate(b);
+	cur = READ_ONCE(aeration_engine.backend);
+	if (err == -ENODEV) {
+		pr_info("%s backend: hypervisor not found\n", name);
+		return;
+	}
 	if (err == -EBUSY) {
 		pr_info("%s backend not used, %s is active\n", name,
 			aer_backend_name(cur ? cur->id : AER_NR_BACKENDS));

@@ -104,6 +104,7 @@ static struct aer_counter_attr counters[] = {
 	{ __ATTR(reclaim_failures, 0444, counter_show, NULL),
 	  &aeration_engine.stats.reclaim_failures },
 	{ __ATTR(passes, 0444, counter_show, NULL), &aeration_engine.stats.passes },
+	{ __ATTR(held_blocks, 0444, counter_show, NULL), &aeration_engine.stats.held },
 };
 
 /* Totals over all orders: blocks and bytes ever aerated, and now aerated. */
@@ -138,10 +139,12 @@ static ssize_t free_aerated_bytes_show(struct kobject *kobj,
 				       struct kobj_attribute *attr, char *buf)
 {
 	struct aer_stats *s = &aeration_engine.stats;
+	/* Reused first: a block marked and reused meanwhile must not wrap. */
+	unsigned long reused = aer_stat_sum(s->reused, true);
+	unsigned long aerated = aer_stat_sum(s->aerated, true);
 
 	return sysfs_emit(buf, "%lu\n",
-			  (aer_stat_sum(s->aerated, true) -
-			   aer_stat_sum(s->reused, true)) << PAGE_SHIFT);
+			  aerated > reused ? (aerated - reused) << PAGE_SHIFT : 0);
 }
 
 static struct kobj_attribute free_aerated_bytes_attr = __ATTR_RO(free_aerated_bytes);
@@ -174,6 +177,7 @@ static struct attribute *aeration_attrs[] = {
 	&counters[2].kattr.attr,
 	&counters[3].kattr.attr,
 	&counters[4].kattr.attr,
+	&counters[5].kattr.attr,
 	&aerated_blocks_attr.attr,
 	&aerated_bytes_attr.attr,
 	&reused_blocks_attr.attr,

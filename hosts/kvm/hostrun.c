@@ -31,8 +31,9 @@
 #define RECLAIM_FRACTION	0.90
 #define MEMFREE_TOLERANCE	0.02
 #define GUEST_TIMEOUT_S		300
+#define XEN_CMDLINE		"console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
 
-static const char *kernel, *initrd;
+static const char *kernel, *initrd, *xen;
 static const char *qemu = "qemu-system-x86_64";
 static long mib = 1024;
 static int passed, failed;
@@ -100,6 +101,7 @@ static void print_accel(void)
 struct guest {
 	const char *append;
 	bool balloon;
+	const char *xen;	/* boot this Xen, the kernel as PV dom0 */
 	/* called for each console line (timestamp prefix removed) */
 	void (*line)(struct guest *g, const char *l);
 	/* called every 100 ms with the QEMU process's RSS */
@@ -141,7 +143,7 @@ static void check_trouble(struct guest *g, const char *l)
 /* Boot the guest and run it to the end.  Returns 0 if it exited cleanly. */
 static int run_guest(struct guest *g)
 {
-	char mem[16], *argv[32];
+	char mem[16], *argv[40], modules[1536];
 	int argc = 0, pfd[2], status;
 	char buf[4096], acc[64];
 	size_t used = 0;
@@ -154,7 +156,8 @@ static int run_guest(struct guest *g)
 	argv[argc++] = "-accel";
 	argv[argc++] = acc;
 	argv[argc++] = "-cpu";
-	argv[argc++] = "max";
+	/* Xen's dom0 dies at once under TCG with SMAP (DESIGN.md). */
+	argv[argc++] = g->xen ? "max,-smap" : "max";
 	argv[argc++] = "-m";
 	argv[argc++] = mem;
 	argv[argc++] = "-smp";
@@ -166,21 +169,44 @@ static int run_guest(struct guest *g)
 	argv[argc++] = "stdio";
 	argv[argc++] = "-no-reboot";
 	argv[argc++] = "-kernel";
-	argv[argc++] = (char *)kernel;
-	argv[argc++] = "-initrd";
-	argv[argc++] = (char *)initrd;
-	argv[argc++] = "-append";
-	argv[argc++] = (char *)g->append;
+	if (g->xen) {
+		const char *c;
+		char *o = modules;
+
+		/* Multiboot modules: "dom0 kernel args,initrd"; "," is ",,". */
+		o += sprintf(o, "%s ", kernel);
+		for (c = g->append; *c && o < modules + sizeof(modules) - 600; c++) {
+			*o++ = *c;
+			if (*c == ',')
+				*o++ = ',';
+		}
+		snprintf(o, 512, ",%s", initrd);
+		argv[argc++] = (char *)g->xen;
+		argv[argc++] = "-append";
+		argv[argc++] = XEN_CMDLINE;
+		argv[argc++] = "-initrd";
+		argv[argc++] = modules;
+	} else {
+		argv[argc++] = (char *)kernel;
+		argv[argc++] = "-initrd";
+		argv[argc++] = (char *)initrd;
+		argv[argc++] = "-append";
+		argv[argc++] = (char *)g->append;
+	}
 	if (g->balloon) {
 		argv[argc++] = "-device";
 		argv[argc++] = "virtio-balloon-pci,free-page-reporting=on";
 	}
 	argv[argc] = NULL;
 
-	printf("host: %s -accel %s -m %s -smp 2 -device %s -append \"%s\"\n",
-	       qemu, acc, mem,
-	       g->balloon ? "virtio-balloon-pci,free-page-reporting=on" : "(none)",
-	       g->append);
+	if (g->xen)
+		printf("host: %s -accel %s -cpu max,-smap -m %s -smp 2 -kernel %s -append \"%s\" -initrd \"%s\"\n",
+		       qemu, acc, mem, g->xen, XEN_CMDLINE, modules);
+	else
+		printf("host: %s -accel %s -m %s -smp 2 -device %s -append \"%s\"\n",
+		       qemu, acc, mem,
+		       g->balloon ? "virtio-balloon-pci,free-page-reporting=on" : "(none)",
+		       g->append);
 	fflush(stdout);
 
 	if (pipe(pfd))
@@ -426,6 +452,141 @@ static int mode_demo(void)
 	return t.t_90 >= 0 ? 0 : 1;
 }
 
+/* ---- Xen: the guest is dom0 and reads Xen's numbers itself ---- */
+
+struct xr {
+	long touched_free, touched_tot;		/* KiB, with the memory in use */
+	long end_free, end_tot;
+	long reuse_tot, reuse_bad;
+	double t_90;				/* guest seconds to 90% with Xen */
+	double reuse_s;
+	long start_memfree, end_memfree;
+	char backend[32];
+	bool done, freed, reused;
+};
+
+static void xr_line(struct guest *g, const char *l)
+{
+	struct xr *x = g->priv;
+	long want = (long)(RECLAIM_FRACTION * mib * 1024);
+	const char *p;
+	long f, t, m;
+	double gt;
+
+	if (strncmp(l, "AER ", 4))
+		return;
+	printf("guest| %s\n", l);
+	p = strstr(l, " xen_free_kib=");
+	if (p && sscanf(p, " xen_free_kib=%ld tot_kib=%ld", &f, &t) != 2)
+		p = NULL;
+	if (sscanf(l, "AER start memfree_kb=%ld", &m) == 1)
+		x->start_memfree = m;
+	if (!strncmp(l, "AER touched", 11) && p) {
+		x->touched_free = f;
+		x->touched_tot = t;
+	}
+	if (!strncmp(l, "AER freed", 9))
+		x->freed = true;
+	if (sscanf(l, "AER t=%lf", &gt) == 1 && p && x->t_90 < 0 &&
+	    gt <= RECLAIM_DEADLINE_S && f - x->touched_free >= want &&
+	    x->touched_tot - t >= want)
+		x->t_90 = gt;
+	if (sscanf(l, "AER end memfree_kb=%ld", &m) == 1 && p) {
+		x->end_memfree = m;
+		x->end_free = f;
+		x->end_tot = t;
+	}
+	if (sscanf(l, "AER reuse mib=%*d bad_words=%ld seconds=%lf", &x->reuse_bad,
+		   &x->reuse_s) == 2 && p) {
+		x->reuse_tot = t;
+		x->reused = true;
+	}
+	p = strstr(l, " backend=");
+	if (p)
+		sscanf(p + 9, "%31s", x->backend);
+	if (!strncmp(l, "AER done", 8))
+		x->done = true;
+}
+
+static int xr_run(struct xr *x, const char *aeration)
+{
+	char append[256];
+	struct guest g = {
+		.append = append, .xen = xen, .line = xr_line, .priv = x,
+	};
+
+	memset(x, 0, sizeof(*x));
+	x->t_90 = -1;
+	x->reuse_bad = -1;
+	snprintf(append, sizeof(append),
+		 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.mib=%ld",
+		 aeration, mib);
+	run_guest(&g);
+	if (g.kernel_trouble)
+		printf("host: kernel trouble in the log: %s\n", g.trouble);
+	return g.kernel_trouble ? -1 : 0;
+}
+
+static void xr_row(const char *name, const struct xr *x)
+{
+	char t90[16] = "never";
+
+	if (x->t_90 >= 0)
+		snprintf(t90, sizeof(t90), "%.1f s", x->t_90);
+	printf("%-10s %10ld MiB %10ld MiB %10ld MiB %10ld MiB %10s %8.1f s\n", name,
+	       x->touched_free / 1024, x->end_free / 1024,
+	       x->touched_tot / 1024, x->end_tot / 1024, t90, x->reuse_s);
+}
+
+static int mode_xen(void)
+{
+	long want = (long)(RECLAIM_FRACTION * mib * 1024);
+	struct xr on, off;
+	int trouble_on, trouble_off;
+
+	print_accel();
+	printf("\n== Xen 4.17, dom0 with aeration=xen\n");
+	trouble_on = xr_run(&on, "xen");
+	printf("\n== Xen 4.17, dom0 with aeration=off\n");
+	trouble_off = xr_run(&off, "off");
+
+	printf("\n%-10s %14s %14s %14s %14s %10s %10s\n", "aeration=",
+	       "Xen free", "Xen free +20s", "dom0 tot", "dom0 tot +20s",
+	       "90% after", "reuse");
+	xr_row("xen", &on);
+	xr_row("off", &off);
+	printf("\n");
+
+	verdict(on.done && !strcmp(on.backend, "xen"),
+		"xen: dom0 ran to the end with backend=xen (got '%s')", on.backend);
+	verdict(on.t_90 >= 0,
+		"xen: Xen free memory rose and dom0 tot_pages fell by >= %ld MiB within %.0f s (%.1f s)",
+		want / 1024, RECLAIM_DEADLINE_S, on.t_90);
+	verdict(on.reused && on.reuse_bad == 0,
+		"xen: %ld MiB reallocated, pattern intact in every word (%ld bad)",
+		mib, on.reuse_bad);
+	verdict(on.reused && on.reuse_tot - on.end_tot >= want,
+		"xen: dom0 tot_pages rose again on reuse (%ld -> %ld MiB)",
+		on.end_tot / 1024, on.reuse_tot / 1024);
+	verdict(trouble_on == 0, "xen: no BUG/WARNING/panic in the log");
+	verdict(off.done && !strcmp(off.backend, "none"),
+		"off: dom0 ran to the end with backend=none (got '%s')", off.backend);
+	verdict(off.freed && labs(off.end_free - off.touched_free) < mib * 1024 / 10 &&
+		labs(off.touched_tot - off.end_tot) < mib * 1024 / 10,
+		"off: Xen free memory and tot_pages unchanged (%+ld MiB, %+ld MiB)",
+		(off.end_free - off.touched_free) / 1024,
+		(off.end_tot - off.touched_tot) / 1024);
+	verdict(off.reused && off.reuse_bad == 0, "off: pattern intact (%ld bad)",
+		off.reuse_bad);
+	verdict(trouble_off == 0, "off: no BUG/WARNING/panic in the log");
+	if (on.reused && off.reused)
+		printf("reuse of %ld MiB: %.1f s with aeration=xen, %.1f s without: %.2f ms per 2 MiB block to repopulate\n",
+		       mib, on.reuse_s, off.reuse_s,
+		       (on.reuse_s - off.reuse_s) * 1000 / (mib / 2));
+	printf("xen: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 /* ---- KUnit ---- */
 
 struct ku {
@@ -511,6 +672,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hostrun virtio|kunit|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
+		"       hostrun xen --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun rss PID [SECONDS]\n"
 		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
 }
@@ -535,6 +697,8 @@ int main(int argc, char **argv)
 			mib = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--qemu") && i + 1 < argc)
 			qemu = argv[++i];
+		else if (!strcmp(argv[i], "--xen") && i + 1 < argc)
+			xen = argv[++i];
 		else {
 			usage();
 			return 2;
@@ -550,6 +714,13 @@ int main(int argc, char **argv)
 		return mode_kunit();
 	if (!strcmp(argv[1], "demo"))
 		return mode_demo();
+	if (!strcmp(argv[1], "xen")) {
+		if (!xen) {
+			usage();
+			return 2;
+		}
+		return mode_xen();
+	}
 	usage();
 	return 2;
 }

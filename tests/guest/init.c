@@ -6,16 +6,21 @@
  * the guest exits).
  *
  *   touch-free  touch aer.mib MiB, free it, report MemFree for 20 s
+ *   xen         the same in a Xen dom0, with Xen's free memory and the
+ *               domain's tot_pages from /xenmon (libxenctrl) on every line;
+ *               then allocate it all again and check a pattern in every page
  *   idle        print the aeration counters and exit
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,7 +72,7 @@ static void print_counters(void)
 		"backend", "policy", "min_order", "capacity", "delay_ms",
 		"passes", "reports", "report_failures", "aerated_blocks",
 		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
-		"reclaims", "reclaim_failures",
+		"reclaims", "reclaim_failures", "held_blocks",
 	};
 	char buf[64];
 	size_t i;
@@ -95,8 +100,67 @@ static const char *cmdline_get(const char *cmd, const char *key, char *out,
 	return out;
 }
 
-static void touch_free(long mib)
+/* Xen's view, from /xenmon: "xen_free_kib=N tot_kib=N", or "". */
+static const char *xen_view(bool xen, char *buf, size_t size)
 {
+	unsigned long free_kib, tot_kib, max_kib;
+	unsigned int domid;
+	char out[256];
+	int pfd[2];
+	ssize_t n;
+	pid_t pid;
+
+	buf[0] = 0;
+	if (!xen || pipe(pfd))
+		return buf;
+	/* No shell in the initramfs: fork and exec, read its one line. */
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl("/xenmon", "xenmon", NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	n = pid > 0 ? read(pfd[0], out, sizeof(out) - 1) : -1;
+	close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	out[n > 0 ? n : 0] = 0;
+	if (sscanf(out, "xen free_kib=%lu domid=%u tot_kib=%lu max_kib=%lu",
+		   &free_kib, &domid, &tot_kib, &max_kib) == 4)
+		snprintf(buf, size, " xen_free_kib=%lu tot_kib=%lu", free_kib,
+			 tot_kib);
+	else
+		snprintf(buf, size, " xenmon_error=\"%.60s\"", out);
+	return buf;
+}
+
+/*
+ * Write a pattern unique to each word's address, read it back, and sample
+ * Xen's view while the memory is still in use.
+ */
+static long pattern_check(size_t len, bool xen, char *xv, size_t size)
+{
+	unsigned long *mem, i, n = len / sizeof(*mem), bad = 0;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return -1;
+	for (i = 0; i < n; i++)
+		mem[i] = i * 0x9e3779b97f4a7c15UL ^ (unsigned long)&mem[i];
+	for (i = 0; i < n; i++)
+		bad += mem[i] != (i * 0x9e3779b97f4a7c15UL ^ (unsigned long)&mem[i]);
+	xen_view(xen, xv, size);
+	munmap(mem, len);
+	return (long)bad;
+}
+
+static void touch_free(long mib, bool xen)
+{
+	char xv[96];
+	long bad;
 	size_t len = (size_t)mib << 20;
 	long start_free, touched_free;
 	double t0;
@@ -107,7 +171,8 @@ static void touch_free(long mib)
 	/* Let boot-time reporting settle so the baseline is quiet. */
 	sleep(3);
 	start_free = meminfo_kb("MemFree");
-	printf("AER start memfree_kb=%ld\n", start_free);
+	printf("AER start memfree_kb=%ld%s\n", start_free,
+	       xen_view(xen, xv, sizeof(xv)));
 	print_counters();
 
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -120,8 +185,8 @@ static void touch_free(long mib)
 	for (off = 0; off < len; off += 4096)
 		mem[off] = (char)(off >> 12) | 1;
 	touched_free = meminfo_kb("MemFree");
-	printf("AER touched mib=%ld seconds=%.1f memfree_kb=%ld\n", mib,
-	       now() - t0, touched_free);
+	printf("AER touched mib=%ld seconds=%.1f memfree_kb=%ld%s\n", mib,
+	       now() - t0, touched_free, xen_view(xen, xv, sizeof(xv)));
 	fflush(stdout);
 	sleep(2);	/* the host samples its RSS with the memory in use */
 
@@ -133,13 +198,23 @@ static void touch_free(long mib)
 		char buf[32];
 
 		usleep(500000);
-		printf("AER t=%.1f memfree_kb=%ld free_aerated_bytes=%s\n",
+		printf("AER t=%.1f memfree_kb=%ld free_aerated_bytes=%s%s\n",
 		       now() - t0, meminfo_kb("MemFree"),
-		       sysfs("free_aerated_bytes", buf, sizeof(buf)));
+		       sysfs("free_aerated_bytes", buf, sizeof(buf)),
+		       xen_view(xen, xv, sizeof(xv)));
 		fflush(stdout);
 	}
-	printf("AER end memfree_kb=%ld start_memfree_kb=%ld\n",
-	       meminfo_kb("MemFree"), start_free);
+	printf("AER end memfree_kb=%ld start_memfree_kb=%ld%s\n",
+	       meminfo_kb("MemFree"), start_free, xen_view(xen, xv, sizeof(xv)));
+	print_counters();
+	if (!xen)
+		return;
+
+	/* Reuse: every frame must come back from Xen, contents intact. */
+	t0 = now();
+	bad = pattern_check(len, xen, xv, sizeof(xv));
+	printf("AER reuse mib=%ld bad_words=%ld seconds=%.1f%s\n", mib, bad,
+	       now() - t0, xv);
 	print_counters();
 }
 
@@ -151,6 +226,7 @@ int main(void)
 
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	fd = open("/proc/cmdline", O_RDONLY);
@@ -163,8 +239,8 @@ int main(void)
 	cmdline_get(cmd, "aer.mib=", mib, sizeof(mib));
 
 	printf("AER init mode=%s\n", mode);
-	if (!strcmp(mode, "touch-free"))
-		touch_free(atol(mib));
+	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen"))
+		touch_free(atol(mib), !strcmp(mode, "xen"));
 	else
 		print_counters();
 	printf("AER done\n");

@@ -301,7 +301,7 @@ const char *mb_check(void)
 			return "free_pages does not match the lists";
 	}
 	for (pfn = 0; pfn < end; pfn++)
-		if (mb_pages[pfn].isolated)
+		if (mb_pages[pfn].isolated || mb_pages[pfn].held)
 			for (i = pfn; i < pfn + (1UL << mb_pages[pfn].order); i++)
 				owner[i]++;
 	for (pfn = 0; pfn < end; pfn++) {

@@ -28,6 +28,7 @@ struct aer_blk {
 	bool isolated;			/* head of a block the engine holds */
 	bool allocated;			/* handed out (every page of a block) */
 	bool gone;			/* frame taken by a reclaim backend */
+	bool held;			/* kept out for good by the backend */
 };
 
 struct aer_zone {

@@ -36,13 +36,14 @@ struct test_backend {
 	bool reclaim_kind;		/* frames vanish until reclaimed */
 	int fail_reports;		/* fail this many report calls */
 	int fail_reclaims;
+	bool hold_on_fail;		/* a failing report keeps blocks[0] */
 	unsigned long calls, blocks, pages, max_batch, reclaims;
 	void (*during_report)(const struct aer_block *blocks, unsigned int nr);
 };
 
 static struct test_backend tb;
 
-static int tb_report(struct aer_backend *b, const struct aer_block *blocks,
+static int tb_report(struct aer_backend *b, struct aer_block *blocks,
 		     unsigned int nr)
 {
 	unsigned int i;
@@ -56,6 +57,10 @@ static int tb_report(struct aer_backend *b, const struct aer_block *blocks,
 		tb.during_report(blocks, nr);
 	if (tb.fail_reports) {
 		tb.fail_reports--;
+		if (tb.hold_on_fail) {
+			blocks[0].held = true;
+			mb_pages[blocks[0].pfn].held = true;
+		}
 		return -EIO;
 	}
 	for (i = 0; i < nr; i++) {
@@ -371,6 +376,27 @@ static void test_report_failure(void)
 	passed++;
 }
 
+/* A block the backend cannot bring back stays out of the allocator. */
+static void test_held(void)
+{
+	unsigned long free_before;
+
+	setup(true, 9, 4);
+	free_before = mb_zones[0].free_pages;
+	tb.fail_reports = 1;
+	tb.hold_on_fail = true;
+	aer_pass(&mb_engine);
+	CHECK(atomic_long_read(&mb_engine.stats.held) == 1);
+	CHECK(mb_zones[0].free_pages == free_before - (1UL << 10));
+	CHECK_STATE();
+	/* Everything else is still allocatable, and nothing gone comes out. */
+	fill(pfns, 1 << 15, 0);
+	CHECK(mb_gone_handed_out == 0);
+	CHECK(mb_zones[0].free_pages == 0);
+	CHECK_STATE();
+	passed++;
+}
+
 static void test_watermark_and_isolate(void)
 {
 	unsigned long n;
@@ -516,6 +542,7 @@ int main(void)
 	RUN(test_alloc_split_merge_clear_mark);
 	RUN(test_reclaim_before_reuse);
 	RUN(test_report_failure);
+	RUN(test_held);
 	RUN(test_watermark_and_isolate);
 	RUN(test_merge_while_isolated);
 	RUN(test_deactivate);
