@@ -111,14 +111,21 @@ static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
 		       unsigned int order)
 {
 	struct aer_backend *b = READ_ONCE(e->backend);
+	unsigned long long t0;
 	int err;
 
 	if (!b || !b->reclaim)
 		return 0;
+	t0 = aerg_clock_ns();
 	err = b->reclaim(b, pfn, order);
-	atomic_long_inc(err ? &e->stats.reclaim_failures :
-			      &e->stats.reclaims);
-	return err;
+	if (err) {
+		atomic_long_inc(&e->stats.reclaim_failures);
+		return err;
+	}
+	atomic_long_inc(&e->stats.reclaims);
+	atomic_long_add(1L << order, &e->stats.reclaim_pages);
+	atomic_long_add(aerg_clock_ns() - t0, &e->stats.reclaim_ns);
+	return 0;
 }
 
 /*

@@ -42,6 +42,8 @@ struct aer_stats {
 	atomic_long_t report_failures;
 	atomic_long_t reclaims;			/* backend reclaim calls */
 	atomic_long_t reclaim_failures;
+	atomic_long_t reclaim_pages;		/* pages brought back */
+	atomic_long_t reclaim_ns;		/* time spent bringing them back */
 	atomic_long_t held;			/* blocks kept out for good */
 	atomic_long_t passes;
 };

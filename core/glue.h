@@ -39,6 +39,9 @@ bool aerg_aerated(struct aer_blk *b);
 void aerg_clear_aerated(struct aer_blk *b);
 unsigned long aerg_pfn(struct aer_blk *b);
 
+/* A monotonic clock, for the cost counters. */
+unsigned long long aerg_clock_ns(void);
+
 /* Take a block off its free list, like __isolate_free_page(). */
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);
 /*

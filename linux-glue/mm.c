@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/mutex.h>
+#include <linux/timekeeping.h>
 #include <linux/page-isolation.h>
 #include <linux/workqueue.h>
 
@@ -124,6 +125,11 @@ void aerg_clear_aerated(struct aer_blk *b)
 unsigned long aerg_pfn(struct aer_blk *b)
 {
 	return page_to_pfn(P(b));
+}
+
+unsigned long long aerg_clock_ns(void)
+{
+	return ktime_get_ns();
 }
 
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)

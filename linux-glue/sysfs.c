@@ -105,6 +105,9 @@ static struct aer_counter_attr counters[] = {
 	  &aeration_engine.stats.reclaim_failures },
 	{ __ATTR(passes, 0444, counter_show, NULL), &aeration_engine.stats.passes },
 	{ __ATTR(held_blocks, 0444, counter_show, NULL), &aeration_engine.stats.held },
+	{ __ATTR(reclaim_pages, 0444, counter_show, NULL),
+	  &aeration_engine.stats.reclaim_pages },
+	{ __ATTR(reclaim_ns, 0444, counter_show, NULL), &aeration_engine.stats.reclaim_ns },
 };
 
 /* Totals over all orders: blocks and bytes ever aerated, and now aerated. */
@@ -178,6 +181,8 @@ static struct attribute *aeration_attrs[] = {
 	&counters[3].kattr.attr,
 	&counters[4].kattr.attr,
 	&counters[5].kattr.attr,
+	&counters[6].kattr.attr,
+	&counters[7].kattr.attr,
 	&aerated_blocks_attr.attr,
 	&aerated_bytes_attr.attr,
 	&reused_blocks_attr.attr,

@@ -72,7 +72,8 @@ static void print_counters(void)
 		"backend", "policy", "min_order", "capacity", "delay_ms",
 		"passes", "reports", "report_failures", "aerated_blocks",
 		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
-		"reclaims", "reclaim_failures", "held_blocks",
+		"reclaims", "reclaim_failures", "held_blocks", "reclaim_pages",
+		"reclaim_ns",
 	};
 	char buf[64];
 	size_t i;

@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "buddy.h"
 #include "../../core/glue.h"
@@ -324,6 +325,14 @@ const char *mb_check(void)
 }
 
 /* core/glue.h */
+
+unsigned long long aerg_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 struct aer_zone *aerg_zone_next(struct aer_zone *z)
 {
