@@ -3,6 +3,7 @@
 #   make demo         build, boot a guest, watch freed memory return to the host
 #   make check        every test tier, ends with "N passed, N failed"
 #   make check-unit   user-space engine tests against a model buddy allocator
+#   make check-fuzz   a short fixed libFuzzer run over the same model
 #   make check-kunit  KUnit suite in a real kernel under QEMU
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
@@ -28,7 +29,8 @@ SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all
 CORE_SRC    := core/aeration.c core/policy.c
 CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
-.PHONY: all demo check check-unit check-kunit check-virtio check-xen kernel kernel-tree \
+.PHONY: all demo check check-unit check-fuzz check-kunit check-virtio check-xen \
+	fuzz kernel kernel-tree \
 	deps print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
@@ -36,7 +38,8 @@ all: $(OUT)/test_core $(OUT)/hostrun
 # --- Debian packages ------------------------------------------------------
 
 DEB_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison \
-	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 libxen-dev
+	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 libxen-dev \
+	    clang libclang-rt-14-dev
 print-deps:
 	@echo $(DEB_PKGS)
 
@@ -56,6 +59,13 @@ $(OUT)/test_core: $(CORE_SRC) $(CORE_HDR) tests/unit/*.c tests/unit/*.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) $(SAN) -include tests/unit/kshim.h \
 		$(CORE_SRC) tests/unit/buddy.c tests/unit/test_core.c -o $@
+
+# libFuzzer: the same core and model allocator, random operation sequences.
+$(OUT)/fuzz_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/fuzz/fuzz_core.c
+	@mkdir -p $(OUT)
+	clang $(CFLAGS_USER) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -include tests/unit/kshim.h $(CORE_SRC) \
+		tests/unit/buddy.c tests/fuzz/fuzz_core.c -o $@
 
 $(OUT)/hostrun: hosts/kvm/hostrun.c
 	@mkdir -p $(OUT)
@@ -142,6 +152,21 @@ checkpatch: kernel-tree
 check-unit: $(OUT)/test_core
 	$(OUT)/test_core | tee $(OUT)/check-unit.log
 
+# A fixed, short run: the kept corpus, then 5000 new inputs from seed 1.
+FUZZ_RUNS ?= 5000
+check-fuzz: $(OUT)/fuzz_core
+	@rm -rf $(OUT)/fuzz-corpus && cp -r tests/fuzz/corpus $(OUT)/fuzz-corpus
+	@if $(OUT)/fuzz_core -seed=1 -runs=$(FUZZ_RUNS) -max_len=512 \
+		$(OUT)/fuzz-corpus > $(OUT)/fuzz.log 2>&1; then \
+		echo "PASS fuzz: $$(ls tests/fuzz/corpus | wc -l) corpus inputs and $(FUZZ_RUNS) new ones, every step checked"; \
+		echo "fuzz: 1 passed, 0 failed"; \
+	else tail -30 $(OUT)/fuzz.log; echo "fuzz: 0 passed, 1 failed"; exit 1; fi | tee $(OUT)/check-fuzz.log
+
+# A long run that grows the kept corpus: make fuzz FUZZ_TIME=3600
+FUZZ_TIME ?= 600
+fuzz: $(OUT)/fuzz_core
+	$(OUT)/fuzz_core -max_total_time=$(FUZZ_TIME) -max_len=512 tests/fuzz/corpus
+
 check-kunit: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
 	$(OUT)/hostrun kunit --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/check-kunit.log
@@ -155,7 +180,7 @@ check-xen: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/check-xen.log
 
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.
-TIERS := check-unit check-kunit check-virtio check-xen
+TIERS := check-unit check-fuzz check-kunit check-virtio check-xen
 check: deps
 	@mkdir -p $(OUT); rm -f $(OUT)/check-*.log; rc=0; \
 	for t in $(TIERS); do \

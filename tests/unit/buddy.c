@@ -138,7 +138,7 @@ void mb_init(unsigned int nr_zones, unsigned long zone_pages)
 	unsigned long pfn, step = 1UL << (MB_ORDERS - 1);
 	unsigned int i, o, mt;
 
-	memset(mb_pages, 0, sizeof(mb_pages));
+	memset(mb_pages, 0, nr_zones * zone_pages * sizeof(mb_pages[0]));
 	memset(mb_zones, 0, sizeof(mb_zones));
 	mb_nr_zones = nr_zones;
 	mb_requests = 0;
@@ -322,6 +322,70 @@ const char *mb_check(void)
 	if (mb_gone_handed_out)
 		return "a gone frame was handed out";
 	return NULL;
+}
+
+/* The recording backend. */
+
+struct mb_backend mb_tb;
+
+static int mb_report(struct aer_backend *b, struct aer_block *blocks,
+		     unsigned int nr)
+{
+	unsigned long p;
+	unsigned int i;
+
+	(void)b;
+	mb_tb.calls++;
+	if (nr > mb_tb.max_batch)
+		mb_tb.max_batch = nr;
+	if (mb_tb.during_report)
+		mb_tb.during_report(blocks, nr);
+	if (mb_tb.fail_reports) {
+		mb_tb.fail_reports--;
+		if (mb_tb.hold_on_fail) {
+			blocks[0].held = true;
+			mb_pages[blocks[0].pfn].held = true;
+		}
+		return -EIO;
+	}
+	for (i = 0; i < nr; i++) {
+		mb_tb.blocks++;
+		mb_tb.pages += 1UL << blocks[i].order;
+		if (!mb_tb.reclaim_kind)
+			continue;
+		for (p = blocks[i].pfn; p < blocks[i].pfn + (1UL << blocks[i].order); p++) {
+			if (mb_pages[p].gone)
+				mb_die("a frame was given to the backend twice");
+			mb_pages[p].gone = true;
+		}
+	}
+	return 0;
+}
+
+static int mb_reclaim(struct aer_backend *b, unsigned long pfn,
+		      unsigned int order)
+{
+	unsigned long p;
+
+	(void)b;
+	if (mb_tb.fail_reclaims) {
+		mb_tb.fail_reclaims--;
+		return -ENOMEM;
+	}
+	mb_tb.reclaims++;
+	for (p = pfn; p < pfn + (1UL << order); p++)
+		mb_pages[p].gone = false;
+	return 0;
+}
+
+void mb_backend_init(bool reclaim_kind)
+{
+	memset(&mb_tb, 0, sizeof(mb_tb));
+	mb_tb.reclaim_kind = reclaim_kind;
+	mb_tb.b.id = AER_BACKEND_VIRTIO;
+	mb_tb.b.capacity = 64;
+	mb_tb.b.report = mb_report;
+	mb_tb.b.reclaim = reclaim_kind ? mb_reclaim : NULL;
 }
 
 /* core/glue.h */

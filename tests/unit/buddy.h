@@ -49,6 +49,24 @@ extern int mb_requests;		/* times the engine asked for a pass */
 extern bool mb_fail_isolate;	/* make aerg_isolate() fail */
 extern unsigned long mb_gone_handed_out;	/* must stay 0 */
 
+/*
+ * A backend that records what it is given.  The reclaim kind marks given
+ * frames "gone" until reclaimed, like Xen; mb_check() then proves that no
+ * gone frame is handed out or left unmarked on a free list.
+ */
+struct mb_backend {
+	struct aer_backend b;
+	bool reclaim_kind;
+	int fail_reports;		/* fail this many report calls */
+	int fail_reclaims;
+	bool hold_on_fail;		/* a failing report keeps blocks[0] */
+	unsigned long calls, blocks, pages, max_batch, reclaims;
+	void (*during_report)(const struct aer_block *blocks, unsigned int nr);
+};
+
+extern struct mb_backend mb_tb;
+void mb_backend_init(bool reclaim_kind);
+
 /* @zone_pages per zone, all free; pageblocks alternate migratetypes. */
 void mb_init(unsigned int nr_zones, unsigned long zone_pages);
 /* Returns the first pfn of a 2^order block, or -1 if none is free. */

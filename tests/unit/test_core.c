@@ -11,6 +11,8 @@
 #include "../../core/glue.h"
 
 static int passed, failed;
+
+#define tb mb_tb
 static const char *cur;
 
 #define CHECK(cond) do {						\
@@ -30,82 +32,11 @@ static const char *cur;
 	}								\
 } while (0)
 
-/* A backend that records what it is given. */
-struct test_backend {
-	struct aer_backend b;
-	bool reclaim_kind;		/* frames vanish until reclaimed */
-	int fail_reports;		/* fail this many report calls */
-	int fail_reclaims;
-	bool hold_on_fail;		/* a failing report keeps blocks[0] */
-	unsigned long calls, blocks, pages, max_batch, reclaims;
-	void (*during_report)(const struct aer_block *blocks, unsigned int nr);
-};
-
-static struct test_backend tb;
-
-static int tb_report(struct aer_backend *b, struct aer_block *blocks,
-		     unsigned int nr)
-{
-	unsigned int i;
-	unsigned long p;
-
-	(void)b;
-	tb.calls++;
-	if (nr > tb.max_batch)
-		tb.max_batch = nr;
-	if (tb.during_report)
-		tb.during_report(blocks, nr);
-	if (tb.fail_reports) {
-		tb.fail_reports--;
-		if (tb.hold_on_fail) {
-			blocks[0].held = true;
-			mb_pages[blocks[0].pfn].held = true;
-		}
-		return -EIO;
-	}
-	for (i = 0; i < nr; i++) {
-		tb.blocks++;
-		tb.pages += 1UL << blocks[i].order;
-		if (!tb.reclaim_kind)
-			continue;
-		for (p = blocks[i].pfn; p < blocks[i].pfn + (1UL << blocks[i].order); p++) {
-			if (mb_pages[p].gone) {
-				printf("FAIL %s: pfn %lu given to the backend twice\n", cur, p);
-				abort();
-			}
-			mb_pages[p].gone = true;
-		}
-	}
-	return 0;
-}
-
-static int tb_reclaim(struct aer_backend *b, unsigned long pfn,
-		      unsigned int order)
-{
-	unsigned long p;
-
-	(void)b;
-	if (tb.fail_reclaims) {
-		tb.fail_reclaims--;
-		return -ENOMEM;
-	}
-	tb.reclaims++;
-	for (p = pfn; p < pfn + (1UL << order); p++)
-		mb_pages[p].gone = false;
-	return 0;
-}
-
 /* Fresh allocator and engine with the test backend active. */
 static void setup(bool reclaim_kind, unsigned int min_order,
 		  unsigned int capacity)
 {
-	memset(&tb, 0, sizeof(tb));
-	tb.reclaim_kind = reclaim_kind;
-	tb.b.id = AER_BACKEND_VIRTIO;
-	tb.b.min_order = 0;
-	tb.b.capacity = 64;
-	tb.b.report = tb_report;
-	tb.b.reclaim = reclaim_kind ? tb_reclaim : NULL;
+	mb_backend_init(reclaim_kind);
 	mb_init(1, 1UL << 15);		/* 128 MiB of 4 KiB pages */
 	aer_engine_init(&mb_engine);
 	aer_set_tunable(&mb_engine, AER_MIN_ORDER, min_order);
@@ -195,10 +126,9 @@ static void test_tunables(void)
 	      mb_engine.delay_ms == 250);
 
 	/* Activation clamps to what the backend accepts. */
-	memset(&tb, 0, sizeof(tb));
+	mb_backend_init(false);
 	tb.b.min_order = 5;
 	tb.b.capacity = 16;
-	tb.b.report = tb_report;
 	CHECK(aer_engine_activate(&mb_engine, &tb.b) == 0);
 	CHECK(mb_engine.min_order == 5 && mb_engine.capacity == 16);
 	CHECK(aer_engine_activate(&mb_engine, &tb.b) == -EBUSY);

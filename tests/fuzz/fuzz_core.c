@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: random sequences of allocation, free, engine passes,
+ * report failures (some keeping a block back), tunable changes and
+ * deactivation, driven through the model buddy allocator with a reclaim
+ * backend whose frames vanish until reclaimed.  After every step each page
+ * must be in exactly one state: allocated, free, free and aerated, isolated
+ * or held back, and no vanished frame may be free-unmarked or handed out.
+ *
+ * Frees can also land while a batch is out with the backend, as they do in
+ * the kernel when the zone lock is dropped.
+ *
+ * Reclaim failures at allocation time are not injected: the engine cannot
+ * survive them yet (see README, Xen "known gap").
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../unit/buddy.h"
+
+#define ZONE_PAGES	4096		/* 16 MiB: small keeps runs fast */
+#define MAX_LIVE	512
+
+static long live[MAX_LIVE];
+static unsigned int live_order[MAX_LIVE];
+static unsigned int nlive;
+static int free_in_report = -1;	/* live[] index to free mid-report */
+
+static void drop(unsigned int j)
+{
+	mb_free(live[j], live_order[j]);
+	live[j] = live[--nlive];
+	live_order[j] = live_order[nlive];
+}
+
+/* The zone lock is dropped while the backend works: others free then. */
+static void during_report(const struct aer_block *blocks, unsigned int nr)
+{
+	(void)blocks;
+	(void)nr;
+	if (free_in_report >= 0 && (unsigned int)free_in_report < nlive)
+		drop(free_in_report);
+	free_in_report = -1;
+}
+
+static void check(void)
+{
+	const char *why = mb_check();
+
+	if (why) {
+		fprintf(stderr, "fuzz_core: %s\n", why);
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t i = 0;
+
+	nlive = 0;
+	free_in_report = -1;
+	mb_backend_init(true);
+	mb_tb.during_report = during_report;
+	mb_init(1, ZONE_PAGES);
+	aer_engine_init(&mb_engine);
+	aer_set_tunable(&mb_engine, AER_MIN_ORDER, 0);
+	aer_set_tunable(&mb_engine, AER_CAPACITY, 8);
+	mb_zones[0].low_wmark = 16;
+	if (aer_engine_activate(&mb_engine, &mb_tb.b))
+		abort();
+
+	while (i + 1 < size) {
+		uint8_t op = data[i++], arg = data[i++];
+
+		switch (op % 8) {
+		case 0:
+		case 1:
+		case 2: {
+			long p;
+
+			if (nlive == MAX_LIVE)
+				break;
+			p = mb_alloc(arg % MB_ORDERS, arg >> 7);
+			if (p >= 0) {
+				live[nlive] = p;
+				live_order[nlive++] = arg % MB_ORDERS;
+			}
+			break;
+		}
+		case 3:
+		case 4:
+			if (!nlive)
+				break;
+			if (arg & 0x80)
+				free_in_report = arg % nlive;
+			else
+				drop(arg % nlive);
+			break;
+		case 5:
+			aer_pass(&mb_engine);
+			break;
+		case 6:
+			mb_tb.fail_reports = 1 + arg % 3;
+			mb_tb.hold_on_fail = arg & 0x80;
+			break;
+		case 7:
+			if (arg & 1) {
+				aer_engine_deactivate(&mb_engine);
+				if (aer_engine_activate(&mb_engine, &mb_tb.b))
+					abort();
+			} else {
+				aer_set_tunable(&mb_engine, arg & 2 ? AER_CAPACITY :
+						AER_MIN_ORDER, arg >> 2);
+			}
+			break;
+		}
+		check();
+	}
+	/* Deactivation must bring every frame back and clear every mark. */
+	aer_engine_deactivate(&mb_engine);
+	check();
+	if (mb_count_gone() != 0 || mb_count_aerated_pages() != 0) {
+		unsigned long pfn, held = 0;
+
+		for (pfn = 0; pfn < ZONE_PAGES; pfn++)
+			held += mb_pages[pfn].held && mb_pages[pfn].gone;
+		if (mb_count_aerated_pages() || mb_count_gone() != held) {
+			fprintf(stderr, "fuzz_core: frames still gone after deactivation\n");
+			abort();
+		}
+	}
+	return 0;
+}
