@@ -5,6 +5,7 @@
 #   make check-unit   user-space engine tests against a model buddy allocator
 #   make check-fuzz   a short fixed libFuzzer run over the same model
 #   make check-kunit  KUnit suite in a real kernel under QEMU
+#   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make kernel       the guest bzImage (cached outside the repo)
@@ -19,6 +20,11 @@ KVER      := 6.12
 KTAR      ?= /usr/src/linux-source-$(KVER).tar.xz
 KSRC      := $(AER_CACHE)/linux-$(KVER)-src
 KOUT      := $(AER_CACHE)/linux-$(KVER)-guest
+# Stock 6.12 with its own page reporting, from the same source and config
+# minus CONFIG_AERATION*: the baseline for make bench.
+KSRC_STOCK := $(AER_CACHE)/linux-$(KVER)-stock-src
+KOUT_STOCK := $(AER_CACHE)/linux-$(KVER)-stock
+BZIMAGE_STOCK := $(KOUT_STOCK)/arch/x86/boot/bzImage
 BZIMAGE   := $(KOUT)/arch/x86/boot/bzImage
 OUT       := out
 JOBS      ?= $(shell echo $$(( $$(nproc) + 1 )))
@@ -29,8 +35,9 @@ SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all
 CORE_SRC    := core/aeration.c core/policy.c
 CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
-.PHONY: all demo check check-unit check-fuzz check-kunit check-virtio check-xen \
-	fuzz kernel kernel-tree \
+.PHONY: all demo check check-unit check-fuzz check-kunit check-input check-virtio \
+	check-xen \
+	fuzz kernel kernel-tree kernel-stock \
 	deps print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
@@ -142,6 +149,27 @@ kernel: kernel-tree $(KOUT)/.config
 
 # --strict, minus CamelCase: the only hits are the kernel's own macro-made
 # page flag helpers (__SetPageReported), which mm/page_reporting.c uses too.
+$(KSRC_STOCK)/Makefile: | $(KTAR)
+	mkdir -p $(AER_CACHE)
+	rm -rf $(KSRC_STOCK).tmp && mkdir -p $(KSRC_STOCK).tmp
+	tar xf $(KTAR) -C $(KSRC_STOCK).tmp --strip-components=1
+	mv $(KSRC_STOCK).tmp $(KSRC_STOCK)
+
+$(KOUT_STOCK)/.config: config/guest.config | $(KSRC_STOCK)/Makefile
+	mkdir -p $(KOUT_STOCK)
+	grep -v AERATION config/guest.config > $(KOUT_STOCK)/stock.config
+	$(MAKE) -s -C $(KSRC_STOCK) O=$(KOUT_STOCK) tinyconfig
+	cd $(KSRC_STOCK) && scripts/kconfig/merge_config.sh -m -O $(KOUT_STOCK) \
+		$(KOUT_STOCK)/.config $(KOUT_STOCK)/stock.config > /dev/null
+	$(MAKE) -s -C $(KSRC_STOCK) O=$(KOUT_STOCK) olddefconfig
+	grep -qx CONFIG_PAGE_REPORTING=y $(KOUT_STOCK)/.config || \
+		{ rm -f $(KOUT_STOCK)/.config; echo "stock: no PAGE_REPORTING"; exit 1; }
+
+kernel-stock: $(KOUT_STOCK)/.config
+	@start=$$(date +%s); \
+	$(MAKE) -s -C $(KSRC_STOCK) O=$(KOUT_STOCK) CC="ccache gcc" -j$(JOBS) bzImage && \
+	echo "stock kernel: $(BZIMAGE_STOCK) ($$(( $$(date +%s) - start )) s)"
+
 checkpatch: kernel-tree
 	cd $(KSRC) && scripts/checkpatch.pl --strict --terse --ignore CAMELCASE -f \
 		$(addprefix mm/aeration/,$(wildcard core/*.[ch] backends/*.[ch] linux-glue/*.[ch]))
@@ -171,6 +199,10 @@ check-kunit: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
 	$(OUT)/hostrun kunit --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/check-kunit.log
 
+check-input: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+	$(OUT)/hostrun input --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/check-input.log
+
 check-virtio: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
 	$(OUT)/hostrun virtio --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/check-virtio.log
@@ -180,7 +212,7 @@ check-xen: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/check-xen.log
 
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.
-TIERS := check-unit check-fuzz check-kunit check-virtio check-xen
+TIERS := check-unit check-fuzz check-kunit check-input check-virtio check-xen
 check: deps
 	@mkdir -p $(OUT); rm -f $(OUT)/check-*.log; rc=0; \
 	for t in $(TIERS); do \

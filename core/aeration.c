@@ -150,7 +150,13 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 	unsigned int i;
 	int err;
 
-	err = b->report(b, e->batch, e->nr);
+	if (e->fail_every && ++e->report_seq % e->fail_every == 0) {
+		/* Injected: the backend never sees this batch. */
+		atomic_long_inc(&e->stats.injected);
+		err = -EIO;
+	} else {
+		err = b->report(b, e->batch, e->nr);
+	}
 	atomic_long_inc(err ? &e->stats.report_failures : &e->stats.reports);
 
 	aerg_lock(z);

@@ -39,7 +39,8 @@ struct aer_stats {
 	atomic_long_t aerated[AER_MAX_ORDERS];	/* blocks marked, per order */
 	atomic_long_t reused[AER_MAX_ORDERS];	/* marked blocks that left */
 	atomic_long_t reports;			/* successful report calls */
-	atomic_long_t report_failures;
+	atomic_long_t report_failures;		/* including injected ones */
+	atomic_long_t injected;			/* failures made up by fail_every */
 	atomic_long_t reclaims;			/* backend reclaim calls */
 	atomic_long_t reclaim_failures;
 	atomic_long_t reclaim_pages;		/* pages brought back */
@@ -62,6 +63,8 @@ struct aer_engine {
 	unsigned int delay_ms;		/* wait before a pass */
 	unsigned int nr;		/* blocks isolated in batch[] */
 	unsigned int lowest_order;	/* lowest order a pass has marked */
+	unsigned int fail_every;	/* fault injection: fail every Nth report */
+	unsigned int report_seq;
 	struct aer_block batch[AER_MAX_CAPACITY];
 	struct aer_stats stats;
 };

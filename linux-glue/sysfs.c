@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) "aeration: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
@@ -108,6 +109,8 @@ static struct aer_counter_attr counters[] = {
 	{ __ATTR(reclaim_pages, 0444, counter_show, NULL),
 	  &aeration_engine.stats.reclaim_pages },
 	{ __ATTR(reclaim_ns, 0444, counter_show, NULL), &aeration_engine.stats.reclaim_ns },
+	{ __ATTR(injected_failures, 0444, counter_show, NULL),
+	  &aeration_engine.stats.injected },
 };
 
 /* Totals over all orders: blocks and bytes ever aerated, and now aerated. */
@@ -183,6 +186,7 @@ static struct attribute *aeration_attrs[] = {
 	&counters[5].kattr.attr,
 	&counters[6].kattr.attr,
 	&counters[7].kattr.attr,
+	&counters[8].kattr.attr,
 	&aerated_blocks_attr.attr,
 	&aerated_bytes_attr.attr,
 	&reused_blocks_attr.attr,
@@ -195,11 +199,25 @@ static const struct attribute_group aeration_group = {
 	.attrs = aeration_attrs,
 };
 
+/*
+ * Fault injection for tests and for operators who want to see the failure
+ * path: /sys/kernel/debug/aeration/fail_report_every = N fails every Nth
+ * report before it reaches the backend (0: off).
+ */
+static void __init aeration_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("aeration", NULL);
+
+	debugfs_create_u32("fail_report_every", 0600, dir,
+			   &aeration_engine.fail_every);
+}
+
 static int __init aeration_sysfs_init(void)
 {
 	struct kobject *kobj;
 	int err;
 
+	aeration_debugfs_init();
 	kobj = kobject_create_and_add("aeration", mm_kobj);
 	if (!kobj)
 		return -ENOMEM;

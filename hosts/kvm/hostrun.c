@@ -592,6 +592,90 @@ static int mode_xen(void)
 	return failed ? 1 : 0;
 }
 
+/* ---- bad input: aeration= values and sysfs writes ---- */
+
+struct in_case {
+	const char *param;	/* appended to the command line */
+	const char *policy;	/* what /sys/kernel/mm/aeration/policy must say */
+	const char *message;	/* a kernel message that must appear, or NULL */
+};
+
+struct in_result {
+	char policy[64];
+	bool message_seen;
+	const char *message;
+	bool writes;		/* judge the sysfs writes in this boot */
+	int writes_ok, writes_bad;
+};
+
+static void in_line(struct guest *g, const char *l)
+{
+	struct in_result *r = g->priv;
+	const char *p;
+
+	if (strncmp(l, "AER ", 4))
+		return;
+	p = strstr(l, "AER policy=");
+	if (p)
+		sscanf(p + 11, "%63s", r->policy);
+	if (!strncmp(l, "AER klog ", 9)) {
+		printf("guest| %s\n", l + 9);
+		if (r->message && strstr(l, r->message))
+			r->message_seen = true;
+	}
+	if (!strncmp(l, "AER write ", 10) && r->writes) {
+		bool ok = strlen(l) > 3 && !strcmp(l + strlen(l) - 3, " ok");
+
+		printf("%s input: sysfs %s\n", ok ? "PASS" : "FAIL", l + 10);
+		if (ok)
+			r->writes_ok++;
+		else
+			r->writes_bad++;
+	}
+}
+
+static int mode_input(void)
+{
+	static const struct in_case cases[] = {
+		{ "aeration=", "xen,hyperv,virtio", "empty aeration=" },
+		{ "aeration", "xen,hyperv,virtio", "empty aeration=" },
+		{ "aeration=off", "off", NULL },
+		{ "aeration=virtio,xen", "virtio,xen", NULL },
+		{ "aeration=bogus,virtio,virtio", "virtio", "unknown backend 'bogus'" },
+		{ "aeration=bogus,virtio,virtio", "virtio", "'virtio' repeated" },
+		{ "aeration=xen,off", "xen", "unknown backend 'off'" },
+		{ "aeration=xne", "xen,hyperv,virtio", "no known backend" },
+		{ "aeration=virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio",
+		  "xen,hyperv,virtio", "longer than 64" },
+	};
+	size_t i;
+
+	print_accel();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct in_result r = { .message = cases[i].message, .writes = !i };
+		char append[256];
+		struct guest g = { .append = append, .line = in_line, .priv = &r };
+
+		snprintf(append, sizeof(append),
+			 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 aer.mode=inputs %s",
+			 cases[i].param);
+		printf("\n== %s\n", cases[i].param);
+		run_guest(&g);
+		verdict(!strcmp(r.policy, cases[i].policy) && !g.kernel_trouble,
+			"input: %s boots, policy '%s' (want '%s')", cases[i].param,
+			r.policy, cases[i].policy);
+		if (cases[i].message)
+			verdict(r.message_seen, "input: %s logs \"%s\"",
+				cases[i].param, cases[i].message);
+		if (i == 0)
+			verdict(r.writes_ok >= 15 && !r.writes_bad,
+				"input: %d bad sysfs writes refused with the right errno, values unchanged (%d wrong)",
+				r.writes_ok, r.writes_bad);
+	}
+	printf("input: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 /* ---- KUnit ---- */
 
 struct ku {
@@ -676,7 +760,7 @@ static int mode_rss(int argc, char **argv)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: hostrun virtio|kunit|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
+		"usage: hostrun virtio|kunit|input|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
 		"       hostrun xen --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun rss PID [SECONDS]\n"
 		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
@@ -717,6 +801,8 @@ int main(int argc, char **argv)
 		return mode_virtio();
 	if (!strcmp(argv[1], "kunit"))
 		return mode_kunit();
+	if (!strcmp(argv[1], "input"))
+		return mode_input();
 	if (!strcmp(argv[1], "demo"))
 		return mode_demo();
 	if (!strcmp(argv[1], "xen")) {

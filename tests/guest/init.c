@@ -9,9 +9,12 @@
  *   xen         the same in a Xen dom0, with Xen's free memory and the
  *               domain's tot_pages from /xenmon (libxenctrl) on every line;
  *               then allocate it all again and check a pattern in every page
+ *   inputs      print the parsed policy and the kernel's aeration messages,
+ *               then write bad values to the sysfs tunables
  *   idle        print the aeration counters and exit
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/klog.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -82,6 +86,73 @@ static void print_counters(void)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		printf(" %s=%s", names[i], sysfs(names[i], buf, sizeof(buf)));
 	printf("\n");
+}
+
+/* The kernel log lines that mention aeration. */
+static void print_klog(void)
+{
+	static char log[1 << 17];
+	int n = klogctl(3, log, sizeof(log) - 1);	/* SYSLOG_ACTION_READ_ALL */
+	char *line, *save;
+
+	if (n < 0)
+		return;
+	log[n] = 0;
+	for (line = strtok_r(log, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "aeration"))
+			printf("AER klog %s\n", line);
+}
+
+/* Write @val to a tunable; it must fail with @want and leave it as it was. */
+static void bad_write(const char *file, const char *val, int want)
+{
+	char path[128], before[64], after[64], shown[24];
+	int fd, err = 0;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/aeration/%s", file);
+	sysfs(file, before, sizeof(before));
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, val, strlen(val)) >= 0)
+		err = fd < 0 ? errno : 0;
+	else
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	sysfs(file, after, sizeof(after));
+	for (i = 0; i < sizeof(shown) - 1 && val[i]; i++)
+		shown[i] = val[i] == '\n' ? '/' : val[i];
+	shown[i] = 0;
+	printf("AER write file=%s value='%.20s%s' errno=%d want=%d before=%s after=%s %s\n",
+	       file, shown, strlen(val) > 20 ? "..." : "", err, want, before, after,
+	       err == want && !strcmp(before, after) ? "ok" : "BAD");
+}
+
+static void inputs(void)
+{
+	static char huge[5000];
+	char buf[64];
+
+	printf("AER policy=%s backend=%s\n", sysfs("policy", buf, sizeof(buf)),
+	       sysfs("backend", buf + 32, 32));
+	print_klog();
+	memset(huge, '7', sizeof(huge) - 1);
+	bad_write("min_order", "-1", EINVAL);
+	bad_write("min_order", "abc", EINVAL);
+	bad_write("min_order", "\n", EINVAL);
+	bad_write("min_order", "11", ERANGE);
+	bad_write("min_order", "99999999999999999999999", ERANGE);
+	bad_write("capacity", "0", ERANGE);
+	bad_write("capacity", "513", ERANGE);
+	bad_write("capacity", "4294967297", ERANGE);
+	bad_write("capacity", "1 2", EINVAL);
+	bad_write("delay_ms", "60001", ERANGE);
+	bad_write("delay_ms", "-5", EINVAL);
+	bad_write("delay_ms", "5ms", EINVAL);
+	bad_write("delay_ms", huge, ERANGE);	/* sysfs keeps 4095 digits */
+	bad_write("backend", "virtio", EACCES);
+	bad_write("reports", "0", EACCES);
 }
 
 static const char *cmdline_get(const char *cmd, const char *key, char *out,
@@ -242,6 +313,8 @@ int main(void)
 	printf("AER init mode=%s\n", mode);
 	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen"))
 		touch_free(atol(mib), !strcmp(mode, "xen"));
+	else if (!strcmp(mode, "inputs"))
+		inputs();
 	else
 		print_counters();
 	printf("AER done\n");

@@ -306,6 +306,23 @@ static void test_report_failure(void)
 	passed++;
 }
 
+/* Injected failures: the backend never sees every Nth batch. */
+static void test_injected_failures(void)
+{
+	setup(true, 9, 4);
+	mb_engine.fail_every = 3;
+	run_passes();
+	aer_request(&mb_engine);
+	run_passes();
+	CHECK(atomic_long_read(&mb_engine.stats.injected) > 0);
+	CHECK(atomic_long_read(&mb_engine.stats.injected) ==
+	      atomic_long_read(&mb_engine.stats.report_failures));
+	CHECK((unsigned long)atomic_long_read(&mb_engine.stats.reports) == mb_tb.calls);
+	CHECK(mb_count_gone() == mb_count_aerated_pages());
+	CHECK_STATE();
+	passed++;
+}
+
 /* A block the backend cannot bring back stays out of the allocator. */
 static void test_held(void)
 {
@@ -473,6 +490,7 @@ int main(void)
 	RUN(test_reclaim_before_reuse);
 	RUN(test_report_failure);
 	RUN(test_held);
+	RUN(test_injected_failures);
 	RUN(test_watermark_and_isolate);
 	RUN(test_merge_while_isolated);
 	RUN(test_deactivate);
