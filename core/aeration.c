@@ -25,9 +25,11 @@ void aer_engine_init(struct aer_engine *e)
 	memset(e, 0, sizeof(*e));
 	atomic_set(&e->state, AER_IDLE);
 	e->min_order = aerg_nr_orders() > 9 ? 9 : aerg_nr_orders() - 1;
-	e->lowest_order = aerg_nr_orders();
 	e->capacity = 32;
 	e->delay_ms = AER_DEFAULT_DELAY_MS;
+	e->adaptive = 1;
+	e->cur_delay_ms = AER_FAST_DELAY_MS;
+	e->lowest_order = aerg_nr_orders();
 }
 
 /*
@@ -137,6 +139,11 @@ int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order)
 {
 	if (order < AER_MAX_ORDERS)
 		atomic_long_inc(&e->stats.reused[order]);
+	/* Reused soon after a pass: we may be reporting too early. */
+	if (READ_ONCE(e->adaptive) &&
+	    aerg_clock_ns() - READ_ONCE(e->last_pass_ns) <
+	    AER_CHURN_WINDOW_MS * 1000000ULL)
+		atomic_long_inc(&e->quick_reuse);
 	return aer_reclaim(e, pfn, order);
 }
 
@@ -171,6 +178,7 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
 			if (blk->order < AER_MAX_ORDERS)
 				atomic_long_inc(&e->stats.aerated[blk->order]);
+			e->aerated_last++;
 			continue;
 		}
 		/*
@@ -267,12 +275,44 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
 }
 
 /*
+ * The adaptive delay.  A fixed delay cannot win both ways: short, and memory
+ * that is freed and soon reallocated gets reported and refaulted (churn);
+ * long, and an idle guest keeps its free memory from the host for seconds.
+ * So: start fast; if a quarter or more of what the last pass aerated was
+ * reused within AER_CHURN_WINDOW_MS, double the delay (up to
+ * AER_SLOW_DELAY_MS), else halve it (down to AER_FAST_DELAY_MS).  A pass
+ * that aerated nothing teaches nothing and leaves it alone.
+ */
+static void aer_adapt(struct aer_engine *e)
+{
+	unsigned long quick = atomic_long_read(&e->quick_reuse);
+	unsigned int d = e->cur_delay_ms;
+
+	if (!e->aerated_last)
+		return;
+	if (quick * 4 >= e->aerated_last)
+		d = d * 2 < AER_SLOW_DELAY_MS ? d * 2 : AER_SLOW_DELAY_MS;
+	else
+		d = d / 2 > AER_FAST_DELAY_MS ? d / 2 : AER_FAST_DELAY_MS;
+	WRITE_ONCE(e->cur_delay_ms, d);
+}
+
+/* How long the caller waits before the next pass. */
+unsigned int aer_next_delay_ms(struct aer_engine *e)
+{
+	return READ_ONCE(e->adaptive) ? READ_ONCE(e->cur_delay_ms) :
+					READ_ONCE(e->delay_ms);
+}
+
+/*
  * One pass over every zone.  Returns true if blocks were left over or freed
- * meanwhile, so the caller must run another pass after delay_ms.
+ * meanwhile, or the backend failed, so the caller must run another pass
+ * after aer_next_delay_ms().
  */
 bool aer_pass(struct aer_engine *e)
 {
 	struct aer_zone *z;
+	int err = 0;
 
 	if (!READ_ONCE(e->backend)) {
 		atomic_set(&e->state, AER_IDLE);
@@ -281,10 +321,19 @@ bool aer_pass(struct aer_engine *e)
 
 	atomic_set(&e->state, AER_ACTIVE);
 	atomic_long_inc(&e->stats.passes);
-	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
-		if (aer_zone_pass(e, z))
-			break;
+	aer_adapt(e);
+	e->aerated_last = 0;
+	atomic_long_set(&e->quick_reuse, 0);
+	for (z = aerg_zone_next(NULL); z && !err; z = aerg_zone_next(z))
+		err = aer_zone_pass(e, z);
+	if (err) {
+		/* Try again later, backing off: the failure may pass. */
+		unsigned int d = e->cur_delay_ms * 2;
+
+		WRITE_ONCE(e->cur_delay_ms, d < AER_SLOW_DELAY_MS ? d : AER_SLOW_DELAY_MS);
+		atomic_set(&e->state, AER_REQUESTED);
 	}
+	WRITE_ONCE(e->last_pass_ns, aerg_clock_ns());
 	return atomic_cmpxchg(&e->state, AER_ACTIVE, AER_IDLE) ==
 	       AER_REQUESTED;
 }
@@ -309,6 +358,10 @@ int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
 		lo = 0;
 		hi = AER_MAX_DELAY_MS;
 		break;
+	case AER_ADAPTIVE:
+		lo = 0;
+		hi = 1;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -325,6 +378,9 @@ int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
 	case AER_DELAY_MS:
 		WRITE_ONCE(e->delay_ms, val);
 		break;
+	case AER_ADAPTIVE:
+		WRITE_ONCE(e->adaptive, val);
+		break;
 	}
 	return 0;
 }
@@ -336,6 +392,8 @@ unsigned int aer_get_tunable(struct aer_engine *e, enum aer_tunable t)
 		return READ_ONCE(e->capacity);
 	case AER_DELAY_MS:
 		return READ_ONCE(e->delay_ms);
+	case AER_ADAPTIVE:
+		return READ_ONCE(e->adaptive);
 	default:
 		return READ_ONCE(e->min_order);
 	}

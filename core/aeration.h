@@ -28,6 +28,10 @@
 #define AER_MAX_ORDERS		16
 #define AER_DEFAULT_DELAY_MS	2000
 #define AER_MAX_DELAY_MS	60000
+/* Adaptive delay: its range, and how soon a reuse counts as churn. */
+#define AER_FAST_DELAY_MS	100
+#define AER_SLOW_DELAY_MS	8000
+#define AER_CHURN_WINDOW_MS	3000
 
 enum aer_state {
 	AER_IDLE = 0,		/* no pass queued */
@@ -53,6 +57,7 @@ enum aer_tunable {
 	AER_MIN_ORDER,
 	AER_CAPACITY,
 	AER_DELAY_MS,
+	AER_ADAPTIVE,
 };
 
 struct aer_engine {
@@ -60,7 +65,12 @@ struct aer_engine {
 	atomic_t state;			/* enum aer_state */
 	unsigned int min_order;		/* smallest block order to aerate */
 	unsigned int capacity;		/* blocks per report call */
-	unsigned int delay_ms;		/* wait before a pass */
+	unsigned int delay_ms;		/* wait before a pass, if not adaptive */
+	unsigned int adaptive;		/* 1: pick the delay from what we see */
+	unsigned int cur_delay_ms;	/* the adaptive delay */
+	unsigned long long last_pass_ns;	/* when the last pass ended */
+	unsigned long aerated_last;	/* blocks marked by the last pass */
+	atomic_long_t quick_reuse;	/* of those, reused within the window */
 	unsigned int nr;		/* blocks isolated in batch[] */
 	unsigned int lowest_order;	/* lowest order a pass has marked */
 	unsigned int fail_every;	/* fault injection: fail every Nth report */
@@ -74,6 +84,7 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b);
 void aer_engine_deactivate(struct aer_engine *e);
 bool aer_request(struct aer_engine *e);
 bool aer_pass(struct aer_engine *e);
+unsigned int aer_next_delay_ms(struct aer_engine *e);
 int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order);
 int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
 		    unsigned long val);

@@ -158,7 +158,7 @@ void __aeration_notify(void)
 
 	if (READ_ONCE(e->backend) && aer_request(e))
 		queue_delayed_work(system_freezable_wq, &aeration_work,
-				   msecs_to_jiffies(READ_ONCE(e->delay_ms)));
+				   msecs_to_jiffies(aer_next_delay_ms(e)));
 }
 
 void __aeration_leave(struct page *page, unsigned int order)
@@ -176,7 +176,7 @@ static void aeration_work_fn(struct work_struct *work)
 	mutex_unlock(&aeration_lock);
 	if (again)
 		queue_delayed_work(system_freezable_wq, &aeration_work,
-				   msecs_to_jiffies(READ_ONCE(aeration_engine.delay_ms)));
+				   msecs_to_jiffies(aer_next_delay_ms(&aeration_engine)));
 }
 
 /* Run one pass now, for tests. Returns true if more work is pending. */
@@ -190,7 +190,7 @@ bool aeration_run_pass(void)
 	/* Frees during the pass found it ACTIVE and queued nothing. */
 	if (again)
 		queue_delayed_work(system_freezable_wq, &aeration_work,
-				   msecs_to_jiffies(READ_ONCE(aeration_engine.delay_ms)));
+				   msecs_to_jiffies(aer_next_delay_ms(&aeration_engine)));
 	return again;
 }
 
@@ -264,9 +264,9 @@ void aeration_register(struct aer_backend *b)
 		pr_err("%s backend rejected: %d\n", name, err);
 		return;
 	}
-	pr_info("%s backend active: min_order %u, capacity %u, delay %u ms\n",
+	pr_info("%s backend active: min_order %u, capacity %u, delay %s\n",
 		name, aeration_engine.min_order, aeration_engine.capacity,
-		aeration_engine.delay_ms);
+		aeration_engine.adaptive ? "adaptive" : "fixed");
 }
 
 void aeration_unregister(struct aer_backend *b)

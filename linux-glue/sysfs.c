@@ -51,6 +51,8 @@ static struct kobj_attribute capacity_attr =
 	__ATTR(capacity, 0644, tunable_show, tunable_store);
 static struct kobj_attribute delay_ms_attr =
 	__ATTR(delay_ms, 0644, tunable_show, tunable_store);
+static struct kobj_attribute adaptive_attr =
+	__ATTR(adaptive, 0644, tunable_show, tunable_store);
 
 static enum aer_tunable attr_tunable(struct kobj_attribute *attr)
 {
@@ -58,6 +60,8 @@ static enum aer_tunable attr_tunable(struct kobj_attribute *attr)
 		return AER_CAPACITY;
 	if (attr == &delay_ms_attr)
 		return AER_DELAY_MS;
+	if (attr == &adaptive_attr)
+		return AER_ADAPTIVE;
 	return AER_MIN_ORDER;
 }
 
@@ -82,6 +86,15 @@ static ssize_t tunable_store(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_unlock(&aeration_lock);
 	return err ? err : count;
 }
+
+/* The delay the next pass will wait, adaptive or fixed. */
+static ssize_t current_delay_ms_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", aer_next_delay_ms(&aeration_engine));
+}
+
+static struct kobj_attribute current_delay_ms_attr = __ATTR_RO(current_delay_ms);
 
 /* Event counters, each a file holding one number. */
 struct aer_counter_attr {
@@ -178,6 +191,8 @@ static struct attribute *aeration_attrs[] = {
 	&min_order_attr.attr,
 	&capacity_attr.attr,
 	&delay_ms_attr.attr,
+	&adaptive_attr.attr,
+	&current_delay_ms_attr.attr,
 	&counters[0].kattr.attr,
 	&counters[1].kattr.attr,
 	&counters[2].kattr.attr,

@@ -74,6 +74,7 @@ static void print_counters(void)
 {
 	static const char *const names[] = {
 		"backend", "policy", "min_order", "capacity", "delay_ms",
+		"adaptive", "current_delay_ms",
 		"passes", "reports", "report_failures", "aerated_blocks",
 		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
 		"reclaims", "reclaim_failures", "held_blocks", "reclaim_pages",

@@ -27,6 +27,7 @@ static inline int atomic_cmpxchg(atomic_t *a, int old, int new)
 #define atomic_long_read(a)	atomic_load(&(a)->v)
 #define atomic_long_inc(a)	atomic_fetch_add(&(a)->v, 1)
 #define atomic_long_add(i, a)	atomic_fetch_add(&(a)->v, (i))
+#define atomic_long_set(a, i)	atomic_store(&(a)->v, (i))
 
 #define READ_ONCE(x)		(*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))

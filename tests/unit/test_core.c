@@ -306,6 +306,70 @@ static void test_report_failure(void)
 	passed++;
 }
 
+/* Idle: what is aerated stays free, so the delay shrinks to the minimum. */
+static void test_adaptive_idle(void)
+{
+	unsigned long n, i;
+
+	setup(false, 0, 4);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_FAST_DELAY_MS);
+	mb_engine.cur_delay_ms = 1600;
+	n = fill(pfns, 1 << 15, 0);
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	aer_pass(&mb_engine);
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.cur_delay_ms == 800);
+	run_passes();
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_FAST_DELAY_MS);
+	/* Fixed mode ignores all that. */
+	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0) == 0);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_DEFAULT_DELAY_MS);
+	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 2) == -ERANGE);
+	passed++;
+}
+
+/* Churn: what a pass aerates is reallocated at once, so back off. */
+static void test_adaptive_churn(void)
+{
+	unsigned int round, d = AER_FAST_DELAY_MS;
+	unsigned long n, i;
+
+	setup(false, 0, 64);
+	n = fill(pfns, 1 << 15, 0);
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < n; i += 2)
+			mb_free(pfns[i], 0);
+		aer_pass(&mb_engine);
+		CHECK(mb_engine.aerated_last > 0);
+		/* Reallocate right after the pass, inside the churn window. */
+		for (i = 0; i < n; i += 2)
+			pfns[i] = mb_alloc(0, 1);
+		CHECK(atomic_long_read(&mb_engine.quick_reuse) > 0);
+		aer_pass(&mb_engine);	/* learns from the reuse */
+		d = d * 2 < AER_SLOW_DELAY_MS ? d * 2 : AER_SLOW_DELAY_MS;
+		CHECK(mb_engine.cur_delay_ms == d);
+		CHECK_STATE();
+	}
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_SLOW_DELAY_MS);
+	passed++;
+}
+
+/* A failing backend: try again later, backing off. */
+static void test_failure_backoff(void)
+{
+	setup(false, 9, 4);
+	mb_tb.fail_reports = 3;
+	CHECK(aer_pass(&mb_engine) == true);
+	CHECK(mb_engine.cur_delay_ms == 2 * AER_FAST_DELAY_MS);
+	CHECK(aer_pass(&mb_engine) == true);
+	CHECK(aer_pass(&mb_engine) == true);
+	CHECK(mb_engine.cur_delay_ms == 8 * AER_FAST_DELAY_MS);
+	run_passes();
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	passed++;
+}
+
 /* Injected failures: the backend never sees every Nth batch. */
 static void test_injected_failures(void)
 {
@@ -489,6 +553,9 @@ int main(void)
 	RUN(test_alloc_split_merge_clear_mark);
 	RUN(test_reclaim_before_reuse);
 	RUN(test_report_failure);
+	RUN(test_adaptive_idle);
+	RUN(test_adaptive_churn);
+	RUN(test_failure_backoff);
 	RUN(test_held);
 	RUN(test_injected_failures);
 	RUN(test_watermark_and_isolate);
