@@ -8,6 +8,7 @@
 #   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
+#   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn)
 #   make kernel       the guest bzImage (cached outside the repo)
 #
 # Kernel trees and ccache live in $(AER_CACHE) so rebuilds are incremental.
@@ -37,7 +38,7 @@ CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-kunit check-input check-virtio \
 	check-xen \
-	fuzz kernel kernel-tree kernel-stock \
+	fuzz bench kernel kernel-tree kernel-stock \
 	deps print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
@@ -174,6 +175,35 @@ checkpatch: kernel-tree
 	cd $(KSRC) && scripts/checkpatch.pl --strict --terse --ignore CAMELCASE -f \
 		$(addprefix mm/aeration/,$(wildcard core/*.[ch] backends/*.[ch] linux-glue/*.[ch]))
 	cd $(KSRC) && scripts/checkpatch.pl --strict --terse --ignore CAMELCASE $(CURDIR)/linux-glue/linux-$(KVER).patch
+
+# --- benchmarks -----------------------------------------------------------
+
+$(OUT)/bench_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/bench/bench_core.c
+	@mkdir -p $(OUT)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O2 \
+		-include tests/unit/kshim.h $(CORE_SRC) tests/unit/buddy.c \
+		tests/bench/bench_core.c -o $@
+
+# Figures, not verdicts: ours and stock 6.12 in one run, then the engine's
+# instruction count under callgrind, then a plot of RSS after the free.
+bench: deps kernel kernel-stock $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/bench_core
+	@command -v gnuplot > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox
+	@mkdir -p $(OUT)/bench
+	$(OUT)/hostrun bench --kernel $(BZIMAGE) --stock $(BZIMAGE_STOCK) \
+		--initrd $(OUT)/initramfs.cpio.gz --out $(OUT)/bench | tee $(OUT)/bench/bench.txt
+	@cd $(OUT)/bench && valgrind --tool=callgrind --toggle-collect=aer_pass \
+		--callgrind-out-file=callgrind.out ../bench_core 2>&1 | \
+		grep -E 'bench_core|Collected' | tee -a bench.txt
+	@ir=$$(sed -n 's/^summary: //p' $(OUT)/bench/callgrind.out); \
+	mib=$$(sed -n 's/.*aerated \([0-9]*\) MiB.*/\1/p' $(OUT)/bench/bench.txt | tail -1); \
+	echo "core cost: $$ir instructions for $$mib MiB: $$(( ir * 1024 / mib )) per GiB aerated" | \
+		tee -a $(OUT)/bench/bench.txt
+	@cd $(OUT)/bench && gnuplot -e "set terminal png size 800,450; \
+		set output 'reclaim.png'; set xlabel 'seconds after the guest freed 1 GiB'; \
+		set ylabel 'QEMU RSS (MiB)'; set key top right; set xrange [0:20]; \
+		plot 'reclaim-stock.dat' with lines lw 2 title 'stock 6.12 page reporting', \
+		'reclaim-aeration.dat' with lines lw 2 title 'aeration (adaptive delay)'" && \
+		echo "plot: $(OUT)/bench/reclaim.png"
 
 # --- tests ----------------------------------------------------------------
 

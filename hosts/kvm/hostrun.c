@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +34,8 @@
 #define GUEST_TIMEOUT_S		300
 #define XEN_CMDLINE		"console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
 
-static const char *kernel, *initrd, *xen;
+static const char *kernel, *initrd, *xen, *stock, *outdir = "out/bench";
+static int repeat = 2;
 static const char *qemu = "qemu-system-x86_64";
 static long mib = 1024;
 static int passed, failed;
@@ -101,6 +103,9 @@ static void print_accel(void)
 struct guest {
 	const char *append;
 	bool balloon;
+	const char *balloon_dev;	/* override the balloon device string */
+	const char *kernel;		/* override --kernel */
+	pid_t pid;			/* QEMU, while it runs */
 	const char *xen;	/* boot this Xen, the kernel as PV dom0 */
 	/* called for each console line (timestamp prefix removed) */
 	void (*line)(struct guest *g, const char *l);
@@ -187,15 +192,16 @@ static int run_guest(struct guest *g)
 		argv[argc++] = "-initrd";
 		argv[argc++] = modules;
 	} else {
-		argv[argc++] = (char *)kernel;
+		argv[argc++] = (char *)(g->kernel ? g->kernel : kernel);
 		argv[argc++] = "-initrd";
 		argv[argc++] = (char *)initrd;
 		argv[argc++] = "-append";
 		argv[argc++] = (char *)g->append;
 	}
-	if (g->balloon) {
+	if (g->balloon || g->balloon_dev) {
 		argv[argc++] = "-device";
-		argv[argc++] = "virtio-balloon-pci,free-page-reporting=on";
+		argv[argc++] = (char *)(g->balloon_dev ? g->balloon_dev :
+					"virtio-balloon-pci,free-page-reporting=on");
 	}
 	argv[argc] = NULL;
 
@@ -203,8 +209,9 @@ static int run_guest(struct guest *g)
 		printf("host: %s -accel %s -cpu max,-smap -m %s -smp 2 -kernel %s -append \"%s\" -initrd \"%s\"\n",
 		       qemu, acc, mem, g->xen, XEN_CMDLINE, modules);
 	else
-		printf("host: %s -accel %s -m %s -smp 2 -device %s -append \"%s\"\n",
-		       qemu, acc, mem,
+		printf("host: %s -accel %s -m %s -smp 2 -kernel %s -device %s -append \"%s\"\n",
+		       qemu, acc, mem, g->kernel ? g->kernel : kernel,
+		       g->balloon_dev ? g->balloon_dev :
 		       g->balloon ? "virtio-balloon-pci,free-page-reporting=on" : "(none)",
 		       g->append);
 	fflush(stdout);
@@ -226,6 +233,7 @@ static int run_guest(struct guest *g)
 		_exit(127);
 	}
 	close(pfd[1]);
+	g->pid = pid;
 
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
@@ -284,7 +292,8 @@ static int run_guest(struct guest *g)
 struct tf {
 	bool demo;
 	long rss_now, rss_touched, rss_at_deadline, rss_min_after;
-	double t_freed, t_90;		/* t_90: seconds from free to 90% back */
+	double t_freed, t_90, t_98;	/* seconds from free to 90%, 98% back */
+	FILE *trace;			/* "seconds RSS-MiB" after the free */
 	long start_memfree, end_memfree;
 	char backend[32];
 	bool done, freed;
@@ -306,6 +315,10 @@ static void tf_sample(struct guest *g, long kb)
 	if (t->t_90 < 0 &&
 	    t->rss_touched - kb >= RECLAIM_FRACTION * mib * 1024)
 		t->t_90 = dt;
+	if (t->t_98 < 0 && t->rss_touched - kb >= 0.98 * mib * 1024)
+		t->t_98 = dt;
+	if (t->trace)
+		fprintf(t->trace, "%.2f %.1f\n", dt, kb / 1024.0);
 }
 
 static void tf_line(struct guest *g, const char *l)
@@ -356,24 +369,36 @@ static void tf_line(struct guest *g, const char *l)
 		t->done = true;
 }
 
-static int tf_run(struct tf *t, const char *aeration, bool demo)
+/* @params: extra kernel parameters; @kern: NULL for --kernel. */
+static int tf_run_on(struct tf *t, const char *kern, const char *params,
+		     bool demo, FILE *trace)
 {
 	char append[256];
 	struct guest g = {
 		.append = append, .balloon = true, .line = tf_line,
-		.sample = tf_sample, .priv = t,
+		.sample = tf_sample, .priv = t, .kernel = kern,
 	};
 
 	memset(t, 0, sizeof(*t));
 	t->demo = demo;
 	t->t_90 = -1;
+	t->t_98 = -1;
+	t->trace = trace;
 	snprintf(append, sizeof(append),
-		 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=touch-free aer.mib=%ld",
-		 aeration, mib);
+		 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 %s aer.mode=touch-free aer.mib=%ld",
+		 params, mib);
 	run_guest(&g);
 	if (g.kernel_trouble)
 		printf("host: kernel trouble in guest log: %s\n", g.trouble);
 	return g.kernel_trouble ? -1 : 0;
+}
+
+static int tf_run(struct tf *t, const char *aeration, bool demo)
+{
+	char params[64];
+
+	snprintf(params, sizeof(params), "aeration=%s", aeration);
+	return tf_run_on(t, NULL, params, demo, NULL);
 }
 
 static bool memfree_back(const struct tf *t)
@@ -592,6 +617,193 @@ static int mode_xen(void)
 	return failed ? 1 : 0;
 }
 
+/* ---- benchmarks: ours against stock 6.12 page reporting, one run ---- */
+
+struct bench_line {
+	double pf1;			/* pages/s */
+	double busy_s;			/* churn: time spent touching */
+	long faults_start, faults;	/* churn: QEMU's page faults */
+	bool started;
+};
+
+/* minflt + majflt of the QEMU process, from /proc/PID/stat. */
+static long qemu_faults(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long minflt = 0, majflt = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lu %*u %lu",
+			 &minflt, &majflt) != 2)
+		return -1;
+	return (long)(minflt + majflt);
+}
+
+static long last_faults;
+
+static void bench_sample(struct guest *g, long kb)
+{
+	(void)kb;
+	last_faults = qemu_faults(g->pid);
+}
+
+static void bench_line_cb(struct guest *g, const char *l)
+{
+	struct bench_line *b = g->priv;
+
+	if (!strncmp(l, "AER churn start", 15)) {
+		b->faults_start = last_faults;
+		b->started = true;
+	}
+	if (sscanf(l, "AER pf1 tasks=%*d seconds=%*f pages_per_s=%lf", &b->pf1) == 1)
+		printf("guest| %s\n", l);
+	if (sscanf(l, "AER churn mib=%*d rounds=%*d interval_ms=%*d busy_s=%lf",
+		   &b->busy_s) == 1) {
+		b->faults = last_faults - b->faults_start;
+		printf("guest| %s (QEMU page faults %ld)\n", l, b->faults);
+	}
+}
+
+static struct bench_line bench_boot(const char *kern, const char *dev,
+				    const char *params)
+{
+	struct bench_line b = { 0 };
+	char append[320];
+	struct guest g = {
+		.append = append, .balloon_dev = dev, .kernel = kern,
+		.line = bench_line_cb, .sample = bench_sample, .priv = &b,
+	};
+
+	snprintf(append, sizeof(append),
+		 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 %s", params);
+	run_guest(&g);
+	if (g.kernel_trouble)
+		printf("host: kernel trouble: %s\n", g.trouble);
+	return b;
+}
+
+#define DEV_FPR_ON	"virtio-balloon-pci,free-page-reporting=on"
+#define DEV_FPR_OFF	"virtio-balloon-pci,free-page-reporting=off"
+
+static int mode_bench(void)
+{
+	static const struct {
+		const char *name;
+		bool stock;
+		const char *dev, *params;
+	} fast[] = {
+		{ "stock, reporting off", true, DEV_FPR_OFF, "" },
+		{ "stock, reporting on", true, DEV_FPR_ON, "" },
+		{ "aeration=off", false, DEV_FPR_ON, "aeration=off" },
+		{ "aeration=virtio", false, DEV_FPR_ON, "aeration=virtio" },
+	}, churners[] = {
+		{ "stock (fixed 2 s)", true, DEV_FPR_ON, "" },
+		{ "aeration adaptive", false, DEV_FPR_ON, "aeration=virtio" },
+		{ "aeration fixed 250 ms", false, DEV_FPR_ON,
+		  "aeration=virtio aer.adaptive=0 aer.delay=250" },
+	};
+	static const long intervals[] = { 500, 1000, 2000, 3000 };
+	double pf[4][8], base = 0;
+	struct bench_line ch[3][4];
+	struct tf rec[2];
+	char path[256], params[256];
+	size_t i, j;
+	int r;
+
+	print_accel();
+	if (mkdir(outdir, 0755) && errno != EEXIST) {
+		perror(outdir);
+		return 1;
+	}
+	if (repeat < 1 || repeat > 8)
+		repeat = 2;
+
+	printf("\n== fast path: page_fault1, %d runs each\n", repeat);
+	for (r = 0; r < repeat; r++) {
+		for (i = 0; i < 4; i++) {
+			snprintf(params, sizeof(params), "%s aer.mode=pf1 aer.secs=10",
+				 fast[i].params);
+			pf[i][r] = bench_boot(fast[i].stock ? stock : NULL,
+					      fast[i].dev, params).pf1;
+		}
+	}
+
+	printf("\n== reclaim: 1 GiB touched and freed, host RSS\n");
+	for (i = 0; i < 2; i++) {
+		FILE *trace;
+
+		snprintf(path, sizeof(path), "%s/reclaim-%s.dat", outdir,
+			 i ? "aeration" : "stock");
+		trace = fopen(path, "w");
+		tf_run_on(&rec[i], i ? NULL : stock, i ? "aeration=virtio" : "",
+			  false, trace);
+		if (trace)
+			fclose(trace);
+	}
+
+	printf("\n== churn: 512 MiB freed and reallocated, 6 rounds\n");
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 4; j++) {
+			snprintf(params, sizeof(params),
+				 "%s aer.mode=churn aer.mib=512 aer.rounds=6 aer.interval=%ld",
+				 churners[i].params, intervals[j]);
+			ch[i][j] = bench_boot(churners[i].stock ? stock : NULL,
+					      churners[i].dev, params);
+		}
+
+	/* The tables. */
+	printf("\n=== fast path (page_fault1, 2 tasks, pages/s; min..max of %d runs)\n", repeat);
+	for (i = 0; i < 4; i++) {
+		double lo = pf[i][0], hi = pf[i][0], sum = 0;
+
+		for (r = 0; r < repeat; r++) {
+			lo = pf[i][r] < lo ? pf[i][r] : lo;
+			hi = pf[i][r] > hi ? pf[i][r] : hi;
+			sum += pf[i][r];
+		}
+		if (!i)
+			base = sum / repeat;
+		printf("%-24s %10.0f  (%.0f..%.0f)  %+.2f%% vs stock, reporting off\n",
+		       fast[i].name, sum / repeat, lo, hi,
+		       base ? (sum / repeat / base - 1) * 100 : 0);
+	}
+	printf("\n=== reclaim (1 GiB freed, QEMU RSS)\n");
+	printf("%-24s %10s %10s %14s\n", "", "90% after", "98% after", "returned +20 s");
+	for (i = 0; i < 2; i++)
+		printf("%-24s %8.1f s %8.1f s %13.1f%%\n",
+		       i ? "aeration=virtio" : "stock 6.12", rec[i].t_90, rec[i].t_98,
+		       (rec[i].rss_touched - rec[i].rss_min_after) * 100.0 / (mib * 1024));
+	if (rec[0].t_90 > 0 && rec[1].t_90 > 0)
+		printf("%-24s %8.1fx %9.1fx\n", "stock / aeration", rec[0].t_90 / rec[1].t_90,
+		       rec[1].t_98 > 0 ? rec[0].t_98 / rec[1].t_98 : 0);
+	printf("\n=== churn (512 MiB freed and touched again, 6 rounds)\n");
+	printf("%-24s", "interval");
+	for (j = 0; j < 4; j++)
+		printf(" %18ld ms", intervals[j]);
+	printf("\n");
+	for (i = 0; i < 3; i++) {
+		printf("%-24s", churners[i].name);
+		for (j = 0; j < 4; j++)
+			printf(" %7ld flt %6.2f s", ch[i][j].faults, ch[i][j].busy_s);
+		printf("\n");
+	}
+	printf("%-24s", "adaptive / stock");
+	for (j = 0; j < 4; j++)
+		printf(" %9.2fx %7.2fx", ch[0][j].faults ?
+		       (double)ch[1][j].faults / ch[0][j].faults : 0,
+		       ch[0][j].busy_s ? ch[1][j].busy_s / ch[0][j].busy_s : 0);
+	printf("\n(flt: QEMU host page faults during the rounds; s: guest time spent touching)\n");
+	return 0;
+}
+
 /* ---- bad input: aeration= values and sysfs writes ---- */
 
 struct in_case {
@@ -762,6 +974,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hostrun virtio|kunit|input|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
 		"       hostrun xen --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
+		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
 		"       hostrun rss PID [SECONDS]\n"
 		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
 }
@@ -788,6 +1001,12 @@ int main(int argc, char **argv)
 			qemu = argv[++i];
 		else if (!strcmp(argv[i], "--xen") && i + 1 < argc)
 			xen = argv[++i];
+		else if (!strcmp(argv[i], "--stock") && i + 1 < argc)
+			stock = argv[++i];
+		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			outdir = argv[++i];
+		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+			repeat = atoi(argv[++i]);
 		else {
 			usage();
 			return 2;
@@ -803,6 +1022,13 @@ int main(int argc, char **argv)
 		return mode_kunit();
 	if (!strcmp(argv[1], "input"))
 		return mode_input();
+	if (!strcmp(argv[1], "bench")) {
+		if (!stock) {
+			usage();
+			return 2;
+		}
+		return mode_bench();
+	}
 	if (!strcmp(argv[1], "demo"))
 		return mode_demo();
 	if (!strcmp(argv[1], "xen")) {

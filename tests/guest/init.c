@@ -9,6 +9,10 @@
  *   xen         the same in a Xen dom0, with Xen's free memory and the
  *               domain's tot_pages from /xenmon (libxenctrl) on every line;
  *               then allocate it all again and check a pattern in every page
+ *   pf1         will-it-scale page_fault1: one task per CPU maps 128 MiB,
+ *               touches every page, unmaps, for aer.secs seconds; pages/s
+ *   churn       aer.rounds times: touch aer.mib MiB, free it, sleep
+ *               aer.interval ms; prints the time spent touching
  *   inputs      print the parsed policy and the kernel's aeration messages,
  *               then write bad values to the sysfs tunables
  *   idle        print the aeration counters and exit
@@ -50,6 +54,19 @@ static long meminfo_kb(const char *key)
 			val = atol(line + len + 1);
 	fclose(f);
 	return val;
+}
+
+static void write_sysfs(const char *name, const char *val)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/aeration/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		printf("AER error cannot write %s to %s\n", val, path);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* A sysfs file's first line, or "-" if it is not there. */
@@ -154,6 +171,78 @@ static void inputs(void)
 	bad_write("delay_ms", huge, ERANGE);	/* sysfs keeps 4095 digits */
 	bad_write("backend", "virtio", EACCES);
 	bad_write("reports", "0", EACCES);
+}
+
+/* page_fault1: each task faults 128 MiB in and out until time is up. */
+static void pf1(double secs)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), i, total = 0;
+	size_t len = 128UL << 20;
+	int pfd[2];
+
+	sleep(2);
+	if (pipe(pfd))
+		return;
+	for (i = 0; i < ncpu; i++) {
+		if (fork() == 0) {
+			double end = now() + secs;
+			long pages = 0;
+
+			while (now() < end) {
+				char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				size_t off;
+
+				if (m == MAP_FAILED)
+					_exit(1);
+				for (off = 0; off < len; off += 4096)
+					m[off] = 1;
+				munmap(m, len);
+				pages += len / 4096;
+			}
+			if (write(pfd[1], &pages, sizeof(pages)) != sizeof(pages))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < ncpu; i++) {
+		long pages;
+
+		if (read(pfd[0], &pages, sizeof(pages)) == sizeof(pages))
+			total += pages;
+		wait(NULL);
+	}
+	printf("AER pf1 tasks=%ld seconds=%.0f pages_per_s=%.0f\n", ncpu, secs,
+	       total / secs);
+}
+
+/* Free and reallocate at an interval: the cost of reporting too early. */
+static void churn(long mib, long rounds, long interval_ms)
+{
+	size_t len = (size_t)mib << 20;
+	double busy = 0;
+	long r;
+
+	sleep(3);
+	printf("AER churn start\n");
+	fflush(stdout);
+	for (r = 0; r < rounds; r++) {
+		double t0 = now();
+		char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t off;
+
+		if (m == MAP_FAILED)
+			return;
+		for (off = 0; off < len; off += 4096)
+			m[off] = 1;
+		munmap(m, len);
+		busy += now() - t0;
+		usleep(interval_ms * 1000);
+	}
+	printf("AER churn mib=%ld rounds=%ld interval_ms=%ld busy_s=%.2f\n",
+	       mib, rounds, interval_ms, busy);
+	print_counters();
 }
 
 static const char *cmdline_get(const char *cmd, const char *key, char *out,
@@ -293,7 +382,7 @@ static void touch_free(long mib, bool xen)
 
 int main(void)
 {
-	char cmd[1024] = "", mode[32] = "idle", mib[16] = "1024";
+	char cmd[1024] = "", mode[32] = "idle", mib[16] = "1024", arg[16];
 	int fd;
 	ssize_t n;
 
@@ -310,12 +399,23 @@ int main(void)
 	}
 	cmdline_get(cmd, "aer.mode=", mode, sizeof(mode));
 	cmdline_get(cmd, "aer.mib=", mib, sizeof(mib));
+	/* Tunables for benchmarks: aer.adaptive=0 aer.delay=250 */
+	if (cmdline_get(cmd, "aer.adaptive=", arg, sizeof(arg)))
+		write_sysfs("adaptive", arg);
+	if (cmdline_get(cmd, "aer.delay=", arg, sizeof(arg)))
+		write_sysfs("delay_ms", arg);
 
 	printf("AER init mode=%s\n", mode);
 	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen"))
 		touch_free(atol(mib), !strcmp(mode, "xen"));
 	else if (!strcmp(mode, "inputs"))
 		inputs();
+	else if (!strcmp(mode, "pf1"))
+		pf1(atof(cmdline_get(cmd, "aer.secs=", arg, sizeof(arg)) ?: "10"));
+	else if (!strcmp(mode, "churn"))
+		churn(atol(mib),
+		      atol(cmdline_get(cmd, "aer.rounds=", arg, sizeof(arg)) ?: "6"),
+		      atol(cmdline_get(cmd, "aer.interval=", arg, sizeof(arg)) ?: "1000"));
 	else
 		print_counters();
 	printf("AER done\n");
