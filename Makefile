@@ -7,6 +7,7 @@
 #   make check-kunit  KUnit suite in a real kernel under QEMU
 #   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
+#   make check-debug  kunit, virtio and xen again on a KASAN/lockdep kernel
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn)
 #   make kernel       the guest bzImage (cached outside the repo)
@@ -27,6 +28,9 @@ KSRC_STOCK := $(AER_CACHE)/linux-$(KVER)-stock-src
 KOUT_STOCK := $(AER_CACHE)/linux-$(KVER)-stock
 BZIMAGE_STOCK := $(KOUT_STOCK)/arch/x86/boot/bzImage
 BZIMAGE   := $(KOUT)/arch/x86/boot/bzImage
+# The same tree with KASAN, lockdep, DEBUG_VM, KFENCE: config/debug.config.
+KOUT_DEBUG := $(AER_CACHE)/linux-$(KVER)-debug
+BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
 OUT       := out
 JOBS      ?= $(shell echo $$(( $$(nproc) + 1 )))
 export CCACHE_DIR ?= $(AER_CACHE)/ccache
@@ -38,7 +42,7 @@ CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-kunit check-input check-virtio \
 	check-xen \
-	fuzz bench kernel kernel-tree kernel-stock \
+	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug \
 	deps print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
@@ -150,6 +154,22 @@ kernel: kernel-tree $(KOUT)/.config
 
 # --strict, minus CamelCase: the only hits are the kernel's own macro-made
 # page flag helpers (__SetPageReported), which mm/page_reporting.c uses too.
+$(KOUT_DEBUG)/.config: config/guest.config config/debug.config Kconfig | kernel-tree
+	mkdir -p $(KOUT_DEBUG)
+	$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) tinyconfig
+	cd $(KSRC) && scripts/kconfig/merge_config.sh -m -O $(KOUT_DEBUG) \
+		$(KOUT_DEBUG)/.config $(CURDIR)/config/guest.config \
+		$(CURDIR)/config/debug.config > /dev/null
+	$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) olddefconfig
+	@for o in $$(grep -h '^CONFIG_' $(CURDIR)/config/debug.config); do \
+		grep -qx "$$o" $(KOUT_DEBUG)/.config || { echo "debug config: $$o did not stick"; \
+		rm -f $(KOUT_DEBUG)/.config; exit 1; }; done
+
+kernel-debug: kernel-tree $(KOUT_DEBUG)/.config
+	@start=$$(date +%s); \
+	$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) CC="ccache gcc" -j$(JOBS) bzImage && \
+	echo "debug kernel: $(BZIMAGE_DEBUG) ($$(( $$(date +%s) - start )) s)"
+
 $(KSRC_STOCK)/Makefile: | $(KTAR)
 	mkdir -p $(AER_CACHE)
 	rm -rf $(KSRC_STOCK).tmp && mkdir -p $(KSRC_STOCK).tmp
@@ -241,8 +261,23 @@ check-xen: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
 	$(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE) \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/check-xen.log
 
+# The end-to-end tiers again on the debug kernel: any KASAN, lockdep, BUG or
+# WARNING line in a guest log fails them.
+check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
+	@rm -f $(OUT)/debug-*.log; \
+	$(OUT)/hostrun kunit --kernel $(BZIMAGE_DEBUG) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/debug-kunit.log; \
+	$(OUT)/hostrun virtio --kernel $(BZIMAGE_DEBUG) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/debug-virtio.log; \
+	$(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/debug-xen.log; \
+	cat $(OUT)/debug-*.log | awk '/^(kunit|virtio|xen): [0-9]+ passed, [0-9]+ failed$$/ \
+		{ p += $$2; f += $$4; n++ } END { if (n < 3) f++; \
+		printf "debug: %d passed, %d failed\n", p, f; exit f > 0 }' | tee $(OUT)/check-debug.log
+
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.
-TIERS := check-unit check-fuzz check-kunit check-input check-virtio check-xen
+TIERS := check-unit check-fuzz check-kunit check-input check-virtio check-xen \
+	 check-debug
 check: deps
 	@mkdir -p $(OUT); rm -f $(OUT)/check-*.log; rc=0; \
 	for t in $(TIERS); do \

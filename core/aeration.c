@@ -279,9 +279,10 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * that is freed and soon reallocated gets reported and refaulted (churn);
  * long, and an idle guest keeps its free memory from the host for seconds.
  * So: start fast; if a quarter or more of what the last pass aerated was
- * reused within AER_CHURN_WINDOW_MS, double the delay (up to
- * AER_SLOW_DELAY_MS), else halve it (down to AER_FAST_DELAY_MS).  A pass
- * that aerated nothing teaches nothing and leaves it alone.
+ * reused within AER_CHURN_WINDOW_MS, that was churn: go straight to
+ * AER_SLOW_DELAY_MS, because every round spent finding the right delay is
+ * a round of refaults.  Otherwise halve the delay, down to
+ * AER_FAST_DELAY_MS.  A pass that aerated nothing teaches nothing.
  */
 static void aer_adapt(struct aer_engine *e)
 {
@@ -291,7 +292,7 @@ static void aer_adapt(struct aer_engine *e)
 	if (!e->aerated_last)
 		return;
 	if (quick * 4 >= e->aerated_last)
-		d = d * 2 < AER_SLOW_DELAY_MS ? d * 2 : AER_SLOW_DELAY_MS;
+		d = AER_SLOW_DELAY_MS;
 	else
 		d = d / 2 > AER_FAST_DELAY_MS ? d / 2 : AER_FAST_DELAY_MS;
 	WRITE_ONCE(e->cur_delay_ms, d);
