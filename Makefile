@@ -7,7 +7,8 @@
 #   make check-kunit  KUnit suite in a real kernel under QEMU
 #   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
-#   make check-debug  kunit, virtio and xen again on a KASAN/lockdep kernel
+#   make check-storm  allocation storms and the OOM killer, engine flat out
+#   make check-debug  kunit, virtio, storm and xen again on a KASAN/lockdep kernel
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn)
 #   make kernel       the guest bzImage (cached outside the repo)
@@ -40,7 +41,7 @@ SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all
 CORE_SRC    := core/aeration.c core/policy.c
 CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
-.PHONY: all demo check check-unit check-fuzz check-kunit check-input check-virtio \
+.PHONY: all demo check check-unit check-fuzz check-kunit check-input check-storm check-virtio \
 	check-xen \
 	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug \
 	deps print-deps clean checkpatch
@@ -253,6 +254,10 @@ check-input: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
 	$(OUT)/hostrun input --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/check-input.log
 
+check-storm: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+	$(OUT)/hostrun storm --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/check-storm.log
+
 check-virtio: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
 	$(OUT)/hostrun virtio --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/check-virtio.log
@@ -269,14 +274,16 @@ check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
 		| tee $(OUT)/debug-kunit.log; \
 	$(OUT)/hostrun virtio --kernel $(BZIMAGE_DEBUG) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/debug-virtio.log; \
+	$(OUT)/hostrun storm --kernel $(BZIMAGE_DEBUG) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/debug-storm.log; \
 	$(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG) \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/debug-xen.log; \
-	cat $(OUT)/debug-*.log | awk '/^(kunit|virtio|xen): [0-9]+ passed, [0-9]+ failed$$/ \
-		{ p += $$2; f += $$4; n++ } END { if (n < 3) f++; \
+	cat $(OUT)/debug-*.log | awk '/^(kunit|virtio|storm|xen): [0-9]+ passed, [0-9]+ failed$$/ \
+		{ p += $$2; f += $$4; n++ } END { if (n < 4) f++; \
 		printf "debug: %d passed, %d failed\n", p, f; exit f > 0 }' | tee $(OUT)/check-debug.log
 
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.
-TIERS := check-unit check-fuzz check-kunit check-input check-virtio check-xen \
+TIERS := check-unit check-fuzz check-kunit check-input check-storm check-virtio check-xen \
 	 check-debug
 check: deps
 	@mkdir -p $(OUT); rm -f $(OUT)/check-*.log; rc=0; \

@@ -279,10 +279,12 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * that is freed and soon reallocated gets reported and refaulted (churn);
  * long, and an idle guest keeps its free memory from the host for seconds.
  * So: start fast; if a quarter or more of what the last pass aerated was
- * reused within AER_CHURN_WINDOW_MS, that was churn: go straight to
- * AER_SLOW_DELAY_MS, because every round spent finding the right delay is
- * a round of refaults.  Otherwise halve the delay, down to
- * AER_FAST_DELAY_MS.  A pass that aerated nothing teaches nothing.
+ * reused within AER_CHURN_WINDOW_MS, that looks like churn: double the
+ * delay, and if it happens twice in a row go straight to AER_SLOW_DELAY_MS,
+ * because every round spent finding the right delay is a round of
+ * refaults.  One reuse (a program starting) is not a pattern.  Otherwise
+ * halve the delay, down to AER_FAST_DELAY_MS.  A pass that aerated nothing
+ * teaches nothing.
  */
 static void aer_adapt(struct aer_engine *e)
 {
@@ -291,10 +293,14 @@ static void aer_adapt(struct aer_engine *e)
 
 	if (!e->aerated_last)
 		return;
-	if (quick * 4 >= e->aerated_last)
-		d = AER_SLOW_DELAY_MS;
-	else
+	if (quick * 4 >= e->aerated_last) {
+		e->churn_streak++;
+		d = e->churn_streak >= 2 || d * 2 > AER_SLOW_DELAY_MS ?
+		    AER_SLOW_DELAY_MS : d * 2;
+	} else {
+		e->churn_streak = 0;
 		d = d / 2 > AER_FAST_DELAY_MS ? d / 2 : AER_FAST_DELAY_MS;
+	}
 	WRITE_ONCE(e->cur_delay_ms, d);
 }
 

@@ -71,6 +71,7 @@ struct aer_engine {
 	unsigned long long last_pass_ns;	/* when the last pass ended */
 	unsigned long aerated_last;	/* blocks marked by the last pass */
 	atomic_long_t quick_reuse;	/* of those, reused within the window */
+	unsigned int churn_streak;	/* passes in a row that saw churn */
 	unsigned int nr;		/* blocks isolated in batch[] */
 	unsigned int lowest_order;	/* lowest order a pass has marked */
 	unsigned int fail_every;	/* fault injection: fail every Nth report */

@@ -804,6 +804,55 @@ static int mode_bench(void)
 	return 0;
 }
 
+/* ---- storm: the engine flat out under allocation storms and OOM ---- */
+
+struct storm {
+	long start_free, end_free, free_aerated;
+	int bad, killed;
+	bool ended;
+};
+
+static void storm_line(struct guest *g, const char *l)
+{
+	struct storm *st = g->priv;
+
+	if (strncmp(l, "AER ", 4))
+		return;
+	printf("guest| %s\n", l);
+	if (sscanf(l, "AER storm end memfree_kb=%ld start_memfree_kb=%ld free_aerated_kb=%ld bad=%d killed=%d",
+		   &st->end_free, &st->start_free, &st->free_aerated, &st->bad,
+		   &st->killed) == 5)
+		st->ended = true;
+}
+
+static int mode_storm(void)
+{
+	struct storm st = { 0 };
+	struct guest g = {
+		.append = "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 aeration=virtio aer.mode=storm aer.secs=20",
+		.balloon = true, .line = storm_line, .priv = &st,
+	};
+
+	print_accel();
+	run_guest(&g);
+	if (g.kernel_trouble)
+		printf("host: kernel trouble in guest log: %s\n", g.trouble);
+	verdict(st.ended, "storm: guest stayed up through the storm and the OOM killer");
+	verdict(st.ended && !st.bad, "storm: every page read back what was written (%d tasks bad)",
+		st.bad);
+	verdict(st.killed >= 1, "storm: memory pressure reached the OOM killer (%d killed)",
+		st.killed);
+	verdict(st.ended && st.end_free >= st.start_free * (1 - MEMFREE_TOLERANCE),
+		"storm: MemFree back after the storm (start %ld kB, end %ld kB)",
+		st.start_free, st.end_free);
+	verdict(st.ended && st.free_aerated <= st.end_free,
+		"storm: aerated counters consistent (free and aerated %ld kB <= MemFree %ld kB)",
+		st.free_aerated, st.end_free);
+	verdict(!g.kernel_trouble, "storm: no BUG/WARNING/KASAN/lockdep line in the guest log");
+	printf("storm: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 /* ---- bad input: aeration= values and sysfs writes ---- */
 
 struct in_case {
@@ -972,7 +1021,7 @@ static int mode_rss(int argc, char **argv)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: hostrun virtio|kunit|input|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
+		"usage: hostrun virtio|kunit|input|storm|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
 		"       hostrun xen --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
 		"       hostrun rss PID [SECONDS]\n"
@@ -1022,6 +1071,8 @@ int main(int argc, char **argv)
 		return mode_kunit();
 	if (!strcmp(argv[1], "input"))
 		return mode_input();
+	if (!strcmp(argv[1], "storm"))
+		return mode_storm();
 	if (!strcmp(argv[1], "bench")) {
 		if (!stock) {
 			usage();

@@ -13,6 +13,10 @@
  *               touches every page, unmaps, for aer.secs seconds; pages/s
  *   churn       aer.rounds times: touch aer.mib MiB, free it, sleep
  *               aer.interval ms; prints the time spent touching
+ *   storm       the engine flat out (min_order 0, no delay) while tasks
+ *               allocate and free at every order (anonymous, THP, tmpfs),
+ *               then memory pressure up to the OOM killer; afterwards
+ *               MemFree and the counters must add up
  *   inputs      print the parsed policy and the kernel's aeration messages,
  *               then write bad values to the sysfs tunables
  *   idle        print the aeration counters and exit
@@ -20,6 +24,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +250,105 @@ static void churn(long mib, long rounds, long interval_ms)
 	print_counters();
 }
 
+/* One storm task: random sizes, anonymous or THP or tmpfs, until @end. */
+static void storm_task(int id, double end)
+{
+	unsigned int seed = id * 7919 + 1;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/storm%d", id);
+	while (now() < end) {
+		size_t len = 4096UL << (rand_r(&seed) % 11);	/* order 0..10 */
+		int kind = rand_r(&seed) % 3;
+		size_t off;
+		char *m;
+
+		if (kind == 2) {		/* page cache: a tmpfs file */
+			int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+			if (fd < 0 || ftruncate(fd, len)) {
+				if (fd >= 0)
+					close(fd);
+				continue;
+			}
+			m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			close(fd);
+		} else {
+			m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (m != MAP_FAILED && kind == 1)
+				madvise(m, len, MADV_HUGEPAGE);
+		}
+		if (m == MAP_FAILED)
+			continue;
+		for (off = 0; off < len; off += 4096)
+			m[off] = (char)off;
+		for (off = 0; off < len; off += 4096)
+			if (m[off] != (char)off) {
+				printf("AER storm corruption task=%d\n", id);
+				_exit(2);
+			}
+		munmap(m, len);
+		unlink(path);
+	}
+	_exit(0);
+}
+
+/* Allocate until the OOM killer ends us. */
+static void oom_task(void)
+{
+	for (;;) {
+		char *m = mmap(NULL, 16 << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t off;
+
+		if (m == MAP_FAILED)
+			continue;
+		for (off = 0; off < 16 << 20; off += 4096)
+			m[off] = 1;
+	}
+}
+
+static void storm(double secs)
+{
+	long start_free, end_free, free_aerated;
+	int i, status, killed = 0, bad = 0;
+	char buf[64];
+	pid_t pid;
+
+	mount("tmpfs", "/tmp", "tmpfs", 0, "size=512m");
+	write_sysfs("min_order", "0");
+	write_sysfs("adaptive", "0");
+	write_sysfs("delay_ms", "0");
+	sleep(2);
+	start_free = meminfo_kb("MemFree");
+	printf("AER storm start memfree_kb=%ld\n", start_free);
+	for (i = 0; i < 4; i++)
+		if (fork() == 0)
+			storm_task(i, now() + secs);
+	while ((pid = wait(&status)) > 0)
+		bad += !WIFEXITED(status) || WEXITSTATUS(status);
+	printf("AER storm tasks done bad=%d\n", bad);
+	print_counters();
+
+	/* Pressure: two tasks race for all memory until the OOM killer. */
+	for (i = 0; i < 2; i++)
+		if (fork() == 0)
+			oom_task();
+	while ((pid = wait(&status)) > 0)
+		killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+	printf("AER storm oom killed=%d\n", killed);
+
+	umount("/tmp");
+	write_sysfs("min_order", "9");
+	sleep(4);
+	end_free = meminfo_kb("MemFree");
+	free_aerated = atol(sysfs("free_aerated_bytes", buf, sizeof(buf))) / 1024;
+	printf("AER storm end memfree_kb=%ld start_memfree_kb=%ld free_aerated_kb=%ld bad=%d killed=%d\n",
+	       end_free, start_free, free_aerated, bad, killed);
+	print_counters();
+}
+
 static const char *cmdline_get(const char *cmd, const char *key, char *out,
 			       size_t size)
 {
@@ -410,6 +514,8 @@ int main(void)
 		touch_free(atol(mib), !strcmp(mode, "xen"));
 	else if (!strcmp(mode, "inputs"))
 		inputs();
+	else if (!strcmp(mode, "storm"))
+		storm(atof(cmdline_get(cmd, "aer.secs=", arg, sizeof(arg)) ?: "20"));
 	else if (!strcmp(mode, "pf1"))
 		pf1(atof(cmdline_get(cmd, "aer.secs=", arg, sizeof(arg)) ?: "10"));
 	else if (!strcmp(mode, "churn"))
