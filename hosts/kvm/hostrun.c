@@ -134,7 +134,7 @@ static void check_trouble(struct guest *g, const char *l)
 	static const char *const bad[] = {
 		"BUG:", "WARNING:", "Kernel panic", "Oops:", "general protection",
 		"KASAN", "UBSAN", "possible circular locking", "bad page",
-		"kernel BUG",
+		"kernel BUG", "Dom0 crashed", "Panic on CPU",
 	};
 	size_t i;
 
@@ -843,7 +843,7 @@ static int mode_storm(void)
 	verdict(st.killed >= 1, "storm: memory pressure reached the OOM killer (%d killed)",
 		st.killed);
 	verdict(st.ended && st.end_free >= st.start_free * (1 - MEMFREE_TOLERANCE),
-		"storm: MemFree back after the storm (start %ld kB, end %ld kB)",
+		"storm: MemFree + Slab back within 2%% after the storm (start %ld kB, end %ld kB)",
 		st.start_free, st.end_free);
 	verdict(st.ended && st.free_aerated <= st.end_free,
 		"storm: aerated counters consistent (free and aerated %ld kB <= MemFree %ld kB)",
