@@ -167,19 +167,10 @@ void __aeration_leave(struct page *page, unsigned int order)
 	aer_leave(&aeration_engine, page_to_pfn(page), order);
 }
 
-static void aeration_work_fn(struct work_struct *work)
-{
-	bool again;
-
-	mutex_lock(&aeration_lock);
-	again = aer_pass(&aeration_engine);
-	mutex_unlock(&aeration_lock);
-	if (again)
-		queue_delayed_work(system_freezable_wq, &aeration_work,
-				   msecs_to_jiffies(aer_next_delay_ms(&aeration_engine)));
-}
-
-/* Run one pass now, for tests. Returns true if more work is pending. */
+/*
+ * Run one pass; if more is pending (frees during the pass found it ACTIVE
+ * and queued nothing), queue the next.  The worker, and tests, call this.
+ */
 bool aeration_run_pass(void)
 {
 	bool again;
@@ -187,11 +178,15 @@ bool aeration_run_pass(void)
 	mutex_lock(&aeration_lock);
 	again = aer_pass(&aeration_engine);
 	mutex_unlock(&aeration_lock);
-	/* Frees during the pass found it ACTIVE and queued nothing. */
 	if (again)
 		queue_delayed_work(system_freezable_wq, &aeration_work,
 				   msecs_to_jiffies(aer_next_delay_ms(&aeration_engine)));
 	return again;
+}
+
+static void aeration_work_fn(struct work_struct *work)
+{
+	aeration_run_pass();
 }
 
 /* Make @b the engine's backend, regardless of policy.  For tests too. */
