@@ -6,6 +6,9 @@
  * the guest exits).
  *
  *   touch-free  touch aer.mib MiB, free it, report MemFree for 20 s
+ *   unbind      touch-free, but 300 ms after the free, with reporting under
+ *               way, unbind virtio_balloon (its remove() unregisters the
+ *               backend) and bind it again a second later
  *   xen         the same in a Xen dom0, with Xen's free memory and the
  *               domain's tot_pages from /xenmon (libxenctrl) on every line;
  *               then allocate it all again and check a pattern in every page
@@ -22,6 +25,7 @@
  *   idle        print the aeration counters and exit
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -424,7 +428,33 @@ static long pattern_check(size_t len, bool xen, char *xv, size_t size)
 	return (long)bad;
 }
 
-static void touch_free(long mib, bool xen)
+/* Unbind or bind the virtio_balloon driver: the device's remove/probe. */
+static void balloon_driver(const char *op)
+{
+	static char dev[64];
+	const char *drv = "/sys/bus/virtio/drivers/virtio_balloon";
+	char path[128], buf[64];
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	if (!dev[0] && (dir = opendir(drv))) {
+		while ((d = readdir(dir)))
+			if (!strncmp(d->d_name, "virtio", 6))
+				snprintf(dev, sizeof(dev), "%.60s", d->d_name);
+		closedir(dir);
+	}
+	snprintf(path, sizeof(path), "%s/%s", drv, op);
+	fd = open(path, O_WRONLY);
+	if (!dev[0] || fd < 0 || write(fd, dev, strlen(dev)) < 0)
+		printf("AER error cannot %s '%s'\n", op, dev);
+	if (fd >= 0)
+		close(fd);
+	printf("AER %s device=%s backend=%s\n", op, dev,
+	       sysfs("backend", buf, sizeof(buf)));
+}
+
+static void touch_free(long mib, bool xen, bool unbind)
 {
 	char xv[96];
 	long bad;
@@ -461,6 +491,12 @@ static void touch_free(long mib, bool xen)
 	t0 = now();
 	printf("AER freed\n");
 	fflush(stdout);
+	if (unbind) {
+		usleep(300000);
+		balloon_driver("unbind");
+		sleep(1);
+		balloon_driver("bind");
+	}
 	for (i = 1; i <= 40; i++) {
 		char buf[32];
 
@@ -511,8 +547,9 @@ int main(void)
 		write_sysfs("delay_ms", arg);
 
 	printf("AER init mode=%s\n", mode);
-	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen"))
-		touch_free(atol(mib), !strcmp(mode, "xen"));
+	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen") ||
+	    !strcmp(mode, "unbind"))
+		touch_free(atol(mib), !strcmp(mode, "xen"), !strcmp(mode, "unbind"));
 	else if (!strcmp(mode, "inputs"))
 		inputs();
 	else if (!strcmp(mode, "storm"))
