@@ -107,7 +107,10 @@ static int aer_xen_populate(struct aer_xen_buf *buf, unsigned long pfn,
 	return aer_xen_map(buf, pfn, n, true);
 }
 
-/* Give n frames from pfn to Xen; on failure they are ours, mapped. */
+/*
+ * Give n frames from pfn to Xen.  On failure they are ours and mapped again,
+ * except -ENOMEM: some could not be taken back and are still with Xen.
+ */
 static int aer_xen_give(struct aer_xen_buf *buf, unsigned long pfn,
 			unsigned int n)
 {
@@ -172,8 +175,10 @@ static int aer_xen_report(struct aer_backend *b, struct aer_block *blocks,
 		for (done = 0; done < pages && !err; done += XEN_BATCH)
 			err = aer_xen_give(&aer_xen_report_buf, blocks[i].pfn + done,
 					   min_t(unsigned long, XEN_BATCH, pages - done));
-		if (err && done > XEN_BATCH &&
-		    !aer_xen_take_back(blocks[i].pfn, done - XEN_BATCH))
+		/* -ENOMEM: some frames of this chunk stayed with Xen. */
+		if (err == -ENOMEM ||
+		    (err && done > XEN_BATCH &&
+		     !aer_xen_take_back(blocks[i].pfn, done - XEN_BATCH)))
 			blocks[i].held = true;
 	}
 	if (!err)
