@@ -111,12 +111,36 @@ $(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenmon
 
 # --- kernel ---------------------------------------------------------------
 
+# $(call unpack,DIR): the Debian source tarball, unpacked once into DIR.
+define unpack
+	mkdir -p $(AER_CACHE)
+	rm -rf $(1).tmp && mkdir -p $(1).tmp
+	tar xf $(KTAR) -C $(1).tmp --strip-components=1
+	mv $(1).tmp $(1)
+endef
+
+# $(call kconfig,SRC,OUT,FRAGMENTS): tinyconfig plus the fragments; every
+# CONFIG_ line of the fragments must survive olddefconfig.
+define kconfig
+	mkdir -p $(2)
+	$(MAKE) -s -C $(1) O=$(2) tinyconfig
+	cd $(1) && scripts/kconfig/merge_config.sh -m -O $(2) $(2)/.config $(3) > /dev/null
+	$(MAKE) -s -C $(1) O=$(2) olddefconfig
+	@for o in $$(grep -h '^CONFIG_' $(3)); do \
+		grep -qx "$$o" $(2)/.config || { echo "$(2): $$o did not stick"; \
+		rm -f $(2)/.config; exit 1; }; done
+endef
+
+# $(call kbuild,SRC,OUT,NAME): build the bzImage with ccache, say how long.
+define kbuild
+	@start=$$(date +%s); \
+	$(MAKE) -s -C $(1) O=$(2) CC="ccache gcc" -j$(JOBS) bzImage && \
+	echo "$(3): $(2)/arch/x86/boot/bzImage ($$(( $$(date +%s) - start )) s)"
+endef
+
 # Unpack once; then keep the applied glue patch in step with the repo's.
 $(KSRC)/Makefile: | $(KTAR)
-	mkdir -p $(AER_CACHE)
-	rm -rf $(KSRC).tmp && mkdir -p $(KSRC).tmp
-	tar xf $(KTAR) -C $(KSRC).tmp --strip-components=1
-	mv $(KSRC).tmp $(KSRC)
+	$(call unpack,$(KSRC))
 
 $(KTAR):
 	$(MAKE) deps
@@ -139,59 +163,32 @@ kernel-tree: $(KSRC)/Makefile $(PATCH)
 	@ln -sfn $(CURDIR) $(KSRC)/mm/aeration
 
 $(KOUT)/.config: config/guest.config Kconfig | kernel-tree
-	mkdir -p $(KOUT)
-	$(MAKE) -s -C $(KSRC) O=$(KOUT) tinyconfig
-	cd $(KSRC) && scripts/kconfig/merge_config.sh -m -O $(KOUT) \
-		$(KOUT)/.config $(CURDIR)/config/guest.config > /dev/null
-	$(MAKE) -s -C $(KSRC) O=$(KOUT) olddefconfig
-	@for o in $$(grep -h '^CONFIG_' $(CURDIR)/config/guest.config); do \
-		grep -qx "$$o" $(KOUT)/.config || { echo "config: $$o did not stick"; \
-		rm -f $(KOUT)/.config; exit 1; }; done
+	$(call kconfig,$(KSRC),$(KOUT),$(CURDIR)/config/guest.config)
 
 kernel: kernel-tree $(KOUT)/.config
-	@start=$$(date +%s); \
-	$(MAKE) -s -C $(KSRC) O=$(KOUT) CC="ccache gcc" -j$(JOBS) bzImage && \
-	echo "kernel: $(BZIMAGE) ($$(( $$(date +%s) - start )) s)"
+	$(call kbuild,$(KSRC),$(KOUT),kernel)
 
-# --strict, minus CamelCase: the only hits are the kernel's own macro-made
-# page flag helpers (__SetPageReported), which mm/page_reporting.c uses too.
 $(KOUT_DEBUG)/.config: config/guest.config config/debug.config Kconfig | kernel-tree
-	mkdir -p $(KOUT_DEBUG)
-	$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) tinyconfig
-	cd $(KSRC) && scripts/kconfig/merge_config.sh -m -O $(KOUT_DEBUG) \
-		$(KOUT_DEBUG)/.config $(CURDIR)/config/guest.config \
-		$(CURDIR)/config/debug.config > /dev/null
-	$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) olddefconfig
-	@for o in $$(grep -h '^CONFIG_' $(CURDIR)/config/debug.config); do \
-		grep -qx "$$o" $(KOUT_DEBUG)/.config || { echo "debug config: $$o did not stick"; \
-		rm -f $(KOUT_DEBUG)/.config; exit 1; }; done
+	$(call kconfig,$(KSRC),$(KOUT_DEBUG),$(CURDIR)/config/guest.config $(CURDIR)/config/debug.config)
 
 kernel-debug: kernel-tree $(KOUT_DEBUG)/.config
-	@start=$$(date +%s); \
-	$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) CC="ccache gcc" -j$(JOBS) bzImage && \
-	echo "debug kernel: $(BZIMAGE_DEBUG) ($$(( $$(date +%s) - start )) s)"
+	$(call kbuild,$(KSRC),$(KOUT_DEBUG),debug kernel)
 
 $(KSRC_STOCK)/Makefile: | $(KTAR)
-	mkdir -p $(AER_CACHE)
-	rm -rf $(KSRC_STOCK).tmp && mkdir -p $(KSRC_STOCK).tmp
-	tar xf $(KTAR) -C $(KSRC_STOCK).tmp --strip-components=1
-	mv $(KSRC_STOCK).tmp $(KSRC_STOCK)
+	$(call unpack,$(KSRC_STOCK))
 
 $(KOUT_STOCK)/.config: config/guest.config | $(KSRC_STOCK)/Makefile
 	mkdir -p $(KOUT_STOCK)
 	grep -v AERATION config/guest.config > $(KOUT_STOCK)/stock.config
-	$(MAKE) -s -C $(KSRC_STOCK) O=$(KOUT_STOCK) tinyconfig
-	cd $(KSRC_STOCK) && scripts/kconfig/merge_config.sh -m -O $(KOUT_STOCK) \
-		$(KOUT_STOCK)/.config $(KOUT_STOCK)/stock.config > /dev/null
-	$(MAKE) -s -C $(KSRC_STOCK) O=$(KOUT_STOCK) olddefconfig
+	$(call kconfig,$(KSRC_STOCK),$(KOUT_STOCK),$(KOUT_STOCK)/stock.config)
 	grep -qx CONFIG_PAGE_REPORTING=y $(KOUT_STOCK)/.config || \
 		{ rm -f $(KOUT_STOCK)/.config; echo "stock: no PAGE_REPORTING"; exit 1; }
 
 kernel-stock: $(KOUT_STOCK)/.config
-	@start=$$(date +%s); \
-	$(MAKE) -s -C $(KSRC_STOCK) O=$(KOUT_STOCK) CC="ccache gcc" -j$(JOBS) bzImage && \
-	echo "stock kernel: $(BZIMAGE_STOCK) ($$(( $$(date +%s) - start )) s)"
+	$(call kbuild,$(KSRC_STOCK),$(KOUT_STOCK),stock kernel)
 
+# --strict, minus CamelCase: the only hits are the kernel's own macro-made
+# page flag helpers (__SetPageReported), which mm/page_reporting.c uses too.
 checkpatch: kernel-tree
 	cd $(KSRC) && scripts/checkpatch.pl --strict --terse --ignore CAMELCASE -f \
 		$(addprefix mm/aeration/,$(wildcard core/*.[ch] backends/*.[ch] linux-glue/*.[ch]))
@@ -246,21 +243,11 @@ FUZZ_TIME ?= 600
 fuzz: $(OUT)/fuzz_core
 	$(OUT)/fuzz_core -max_total_time=$(FUZZ_TIME) -max_len=512 tests/fuzz/corpus
 
-check-kunit: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
-	$(OUT)/hostrun kunit --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
-		| tee $(OUT)/check-kunit.log
-
-check-input: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
-	$(OUT)/hostrun input --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
-		| tee $(OUT)/check-input.log
-
-check-storm: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
-	$(OUT)/hostrun storm --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
-		| tee $(OUT)/check-storm.log
-
-check-virtio: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
-	$(OUT)/hostrun virtio --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
-		| tee $(OUT)/check-virtio.log
+# The QEMU tiers: hostrun's mode of the same name, on the guest kernel.
+check-kunit check-input check-storm check-virtio: check-%: kernel $(OUT)/hostrun \
+		$(OUT)/initramfs.cpio.gz
+	$(OUT)/hostrun $* --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
+		| tee $(OUT)/check-$*.log
 
 check-xen: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
 	$(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE) \

@@ -111,7 +111,6 @@ struct guest {
 	void (*line)(struct guest *g, const char *l);
 	/* called every 100 ms with the QEMU process's RSS */
 	void (*sample)(struct guest *g, long kb);
-	bool echo;		/* copy the console to stdout (or AER_VERBOSE=1) */
 	/* results */
 	bool kernel_trouble;	/* BUG/WARNING/panic seen */
 	char trouble[256];
@@ -272,7 +271,7 @@ static int run_guest(struct guest *g)
 			if (nl > buf && nl[-1] == '\r')
 				nl[-1] = 0;
 			l = strip_timestamp(buf);
-			if (g->echo || getenv("AER_VERBOSE"))
+			if (getenv("AER_VERBOSE"))	/* copy the console */
 				printf("guest| %s\n", l);
 			check_trouble(g, l);
 			if (g->line)
@@ -642,7 +641,6 @@ struct bench_line {
 	double pf1;			/* pages/s */
 	double busy_s;			/* churn: time spent touching */
 	long faults_start, faults;	/* churn: QEMU's page faults */
-	bool started;
 };
 
 /* minflt + majflt of the QEMU process, from /proc/PID/stat. */
@@ -680,7 +678,6 @@ static void bench_line_cb(struct guest *g, const char *l)
 
 	if (!strncmp(l, "AER churn start", 15)) {
 		b->faults_start = last_faults;
-		b->started = true;
 	}
 	if (sscanf(l, "AER pf1 tasks=%*d seconds=%*f pages_per_s=%lf", &b->pf1) == 1)
 		printf("guest| %s\n", l);
