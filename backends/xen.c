@@ -5,7 +5,8 @@
  * the block out.  A "reclaim before reuse" backend: after report() the frames
  * are gone (on PV the direct map has no PTE for them, on HVM/PVH the gfns
  * read as all-ones), so the engine calls reclaim() from the allocator, zone
- * lock held and interrupts off.
+ * lock held and interrupts off.  If Xen has no memory for them, the engine
+ * holds the block (see aer_hold()) and offers it again later.
  *
  * Frames go in batches of at most 512 per hypercall, as drivers/xen/balloon.c
  * does.  On PV the guest keeps the p2m and its direct map in step, as
@@ -101,10 +102,22 @@ static int aer_xen_populate(struct aer_xen_buf *buf, unsigned long pfn,
 	}
 	if (!aer_xen_pv())
 		return 0;
+	/* The p2m says "back" only once the direct map is. */
+	if (aer_xen_map(buf, pfn, n, true))
+		goto undo;
 	for (i = 0; i < n; i++)
 		if (!__set_phys_to_machine(pfn + i, buf->frames[i]))
-			return -EFAULT;
-	return aer_xen_map(buf, pfn, n, true);
+			goto undo;
+	return 0;
+undo:
+	/* Back to gone, all n of them, so a retry populates each once. */
+	aer_xen_map(buf, pfn, n, false);
+	for (i = 0; i < n; i++)
+		__set_phys_to_machine(pfn + i, INVALID_P2M_ENTRY);
+	flush_tlb_all();
+	if (aer_xen_memory_op(XENMEM_decrease_reservation, buf->frames, n) != n)
+		pr_err("cannot undo a populate at pfn %#lx\n", pfn);
+	return -EFAULT;
 }
 
 /*
@@ -136,7 +149,16 @@ static int aer_xen_give(struct aer_xen_buf *buf, unsigned long pfn,
 	pr_err_ratelimited("decrease_reservation gave %d of %u frames\n", rc, n);
 	/* Frames [0, rc) are gone: take them back.  The rest are intact. */
 	if (rc > 0 && aer_xen_populate(buf, pfn, rc)) {
-		pr_err("frames at pfn %#lx lost to Xen\n", pfn);
+		pr_err("frames at pfn %#lx stay with Xen\n", pfn);
+		if (!aer_xen_pv())
+			return -ENOMEM;
+		/* frames[rc, n) still hold the mfns Xen did not take. */
+		memmove(buf->frames, buf->frames + rc,
+			(n - rc) * sizeof(buf->frames[0]));
+		for (i = 0; i < n - rc; i++)
+			__set_phys_to_machine(pfn + rc + i, buf->frames[i]);
+		if (aer_xen_map(buf, pfn + rc, n - rc, true))
+			pr_err("cannot remap pfn %#lx\n", pfn + rc);
 		return -ENOMEM;
 	}
 	if (!aer_xen_pv())
@@ -191,26 +213,67 @@ static int aer_xen_report(struct aer_backend *b, struct aer_block *blocks,
 	return err;
 }
 
+/*
+ * Is the frame of @pfn with Xen?  On PV the p2m says, so a block that is
+ * partly back (a report or reclaim that failed half way) can be reclaimed
+ * again without populating a frame twice.  HVM cannot tell: assume so.
+ */
+static bool aer_xen_gone(unsigned long pfn)
+{
+	return !aer_xen_pv() || __pfn_to_mfn(pfn) == INVALID_P2M_ENTRY;
+}
+
 static int aer_xen_reclaim(struct aer_backend *b, unsigned long pfn,
 			   unsigned int order)
 {
 	struct aer_xen_buf *buf = this_cpu_ptr(&aer_xen_buf);
-	unsigned long pages = 1UL << order, done;
+	unsigned long pages = 1UL << order, i, j, n;
 	int err;
 
-	for (done = 0; done < pages; done += XEN_BATCH) {
-		err = aer_xen_populate(buf, pfn + done,
-				       min_t(unsigned long, XEN_BATCH,
-					     pages - done));
+	for (i = 0; i < pages; i += n) {
+		if (!aer_xen_gone(pfn + i)) {
+			n = 1;
+			continue;
+		}
+		/* A run of gone frames, one hypercall's worth at most. */
+		for (n = 1; i + n < pages && n < XEN_BATCH &&
+		     aer_xen_gone(pfn + i + n); n++)
+			;
+		err = aer_xen_populate(buf, pfn + i, n);
 		if (err)
-			return err;
+			goto undo;
 	}
 	return 0;
+undo:
+	/*
+	 * HVM cannot tell a present gfn from a gone one, so a retry will
+	 * populate the whole block: give back what this call brought in.
+	 */
+	for (; !aer_xen_pv() && i; i -= n) {
+		n = min_t(unsigned long, XEN_BATCH, i);
+		for (j = 0; j < n; j++)
+			buf->frames[j] = pfn + i - n + j;
+		if (aer_xen_memory_op(XENMEM_decrease_reservation,
+				      buf->frames, n) != n)
+			pr_err("cannot undo a populate at pfn %#lx\n", pfn);
+	}
+	return err;
 }
 
 static bool aer_xen_probe(struct aer_backend *b)
 {
-	return xen_domain();
+	if (!xen_domain())
+		return false;
+	/*
+	 * PVH/HVM: untested under a real Xen, and after a report that Xen
+	 * half took and that could not be undone, the guest cannot tell
+	 * which gfns of the held block are back.  PV keeps its own p2m.
+	 */
+	if (!aer_xen_pv()) {
+		pr_info("PVH/HVM guests not supported yet\n");
+		return false;
+	}
+	return true;
 }
 
 static struct aer_backend aer_xen = {

@@ -56,28 +56,51 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 	return 0;
 }
 
+/* An aerated block left its free list. */
+static void aer_count_reuse(struct aer_engine *e, unsigned int order)
+{
+	if (order < AER_MAX_ORDERS)
+		atomic_long_inc(&e->stats.reused[order]);
+	/* Reused soon after a pass: we may be reporting too early. */
+	if (READ_ONCE(e->adaptive) &&
+	    aerg_clock_ns() - READ_ONCE(e->last_pass_ns) <
+	    AER_CHURN_WINDOW_MS * 1000000ULL)
+		atomic_long_inc(&e->quick_reuse);
+}
+
 /*
  * Forget every aerated mark, reclaiming first where the backend needs it,
- * so a later backend (or none) starts from a clean free list.  Only the
- * orders a pass has marked are walked: the long order-0 lists stay out of
- * this zone-locked walk unless min_order was 0.
+ * so a later backend (or none) starts from a clean free list.  A block
+ * whose frames do not come back is held.  Only the orders a pass has
+ * marked are walked: the long order-0 lists stay out of this zone-locked
+ * walk unless min_order was 0.
  */
 static void aer_unaerate_all(struct aer_engine *e)
 {
 	struct aer_zone *z;
-	struct aer_blk *blk;
+	struct aer_blk *blk, *next;
 	unsigned int order, mt;
 
 	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
 		aerg_lock(z);
 		for (order = e->lowest_order; order < aerg_nr_orders(); order++) {
 			for (mt = 0; mt < aerg_nr_migratetypes(); mt++) {
-				for (blk = aerg_first(z, order, mt); blk;
-				     blk = aerg_next(z, order, mt, blk)) {
+				for (blk = aerg_first(z, order, mt); blk; blk = next) {
+					next = aerg_next(z, order, mt, blk);
 					if (!aerg_aerated(blk))
 						continue;
+					if (!aer_leave(e, aerg_pfn(blk), order, false)) {
+						aerg_clear_aerated(blk);
+						continue;
+					}
 					aerg_clear_aerated(blk);
-					aer_leave(e, aerg_pfn(blk), order);
+					if (aerg_isolate(z, blk, order)) {
+						aer_count_reuse(e, order);
+						aer_hold(e, aerg_pfn(blk), order);
+					} else {
+						/* Nothing else can: keep it marked. */
+						aerg_set_aerated(blk);
+					}
 				}
 			}
 		}
@@ -113,13 +136,20 @@ static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
 		       unsigned int order)
 {
 	struct aer_backend *b = READ_ONCE(e->backend);
+	unsigned int every = READ_ONCE(e->fail_reclaim_every);
 	unsigned long long t0;
 	int err;
 
 	if (!b || !b->reclaim)
 		return 0;
 	t0 = aerg_clock_ns();
-	err = b->reclaim(b, pfn, order);
+	if (every && atomic_inc_return(&e->reclaim_seq) % every == 0) {
+		/* Injected: as if the hypervisor had no memory for us. */
+		atomic_long_inc(&e->stats.injected);
+		err = -ENOMEM;
+	} else {
+		err = b->reclaim(b, pfn, order);
+	}
 	if (err) {
 		atomic_long_inc(&e->stats.reclaim_failures);
 		return err;
@@ -131,20 +161,84 @@ static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
 }
 
 /*
- * An aerated block is leaving the free list (allocation, split, merge,
- * isolation); its mark is already cleared.  Zone lock held, must not sleep.
- * Returns the backend's error if the frames could not be brought back.
+ * An aerated block wants to leave its free list (allocation, split, merge,
+ * isolation).  Zone lock held, must not sleep.  Returns 0 once its frames
+ * are back; the caller clears the mark.  On error the frames are still
+ * gone and the block keeps its mark: if @going, it leaves anyway (from the
+ * allocator's deletion hook) and the caller must keep it from being used.
  */
-int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order)
+int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
+	      bool going)
 {
+	int err = aer_reclaim(e, pfn, order);
+
+	if (!err || going)
+		aer_count_reuse(e, order);
+	return err;
+}
+
+/*
+ * A block whose frames did not come back was split; this half goes back
+ * to the free list still marked, its frames still gone.
+ */
+void aer_split(struct aer_engine *e, unsigned int order)
+{
+	/* Deactivation must find marks this low. */
+	if (order < READ_ONCE(e->lowest_order))
+		WRITE_ONCE(e->lowest_order, order);
 	if (order < AER_MAX_ORDERS)
-		atomic_long_inc(&e->stats.reused[order]);
-	/* Reused soon after a pass: we may be reporting too early. */
-	if (READ_ONCE(e->adaptive) &&
-	    aerg_clock_ns() - READ_ONCE(e->last_pass_ns) <
-	    AER_CHURN_WINDOW_MS * 1000000ULL)
-		atomic_long_inc(&e->quick_reuse);
-	return aer_reclaim(e, pfn, order);
+		atomic_long_inc(&e->stats.aerated[order]);
+}
+
+/*
+ * Keep a block whose frames are gone out of the allocator, like a
+ * ballooned page, until aer_retry_held() gets them back.  The allocation
+ * that found it takes another block or fails normally.
+ */
+void aer_hold(struct aer_engine *e, unsigned long pfn, unsigned int order)
+{
+	aerg_hold(pfn, order);
+	atomic_long_inc(&e->stats.held);
+	atomic_long_add(1L << order, &e->stats.held_pages);
+	if (!e->warned_held) {
+		e->warned_held = true;
+		pr_warn("aeration: frames at pfn %#lx did not come back; holding such blocks until they do\n",
+			pfn);
+	}
+}
+
+/*
+ * Offer held blocks to the backend again, at most every AER_HELD_RETRY_MS;
+ * those whose frames come back return to the allocator.  Stops at the
+ * first failure: the hypervisor is still short.  Process context.
+ */
+unsigned long aer_retry_held(struct aer_engine *e)
+{
+	long left = atomic_long_read(&e->stats.held_pages);
+	unsigned long pfn, back = 0;
+	unsigned long long now = aerg_clock_ns();
+	unsigned int order;
+	struct aer_zone *z;
+
+	if (left <= 0 || !READ_ONCE(e->backend) ||
+	    now - e->last_retry_ns < AER_HELD_RETRY_MS * 1000000ULL)
+		return 0;
+	e->last_retry_ns = now;
+	while (left > 0 && aerg_held_pop(&pfn, &order)) {
+		left -= 1L << order;
+		if (aer_reclaim(e, pfn, order)) {
+			aerg_hold(pfn, order);
+			break;
+		}
+		z = aerg_pfn_zone(pfn);
+		aerg_lock(z);
+		aerg_putback(z, pfn, order, false);
+		aerg_unlock(z);
+		atomic_long_add(-(1L << order), &e->stats.held_pages);
+		atomic_long_inc(&e->stats.returned);
+		back++;
+	}
+	return back;
 }
 
 /*
@@ -165,28 +259,37 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 		err = b->report(b, e->batch, e->nr);
 	}
 	atomic_long_inc(err ? &e->stats.report_failures : &e->stats.reports);
+	/* A backend may raise its minimum order when the host asks (Hyper-V). */
+	if (e->min_order < READ_ONCE(b->min_order))
+		WRITE_ONCE(e->min_order, b->min_order);
 
 	aerg_lock(z);
 	for (i = 0; i < e->nr; i++) {
 		struct aer_block *blk = &e->batch[i];
 
 		if (blk->held) {
-			/* Its frames stay with the hypervisor: never reuse it. */
-			atomic_long_inc(&e->stats.held);
+			/* Its frames stayed with the hypervisor. */
+			aer_hold(e, blk->pfn, blk->order);
+			continue;
+		}
+		if (!err && b->reclaim &&
+		    aerg_would_merge(z, blk->pfn, blk->order)) {
+			/*
+			 * A buddy was freed while this block was out.  The
+			 * merged block could not carry the mark, so the
+			 * frames must come back first.
+			 */
+			if (aer_reclaim(e, blk->pfn, blk->order))
+				aer_hold(e, blk->pfn, blk->order);
+			else
+				aerg_putback(z, blk->pfn, blk->order, false);
 			continue;
 		}
 		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
 			if (blk->order < AER_MAX_ORDERS)
 				atomic_long_inc(&e->stats.aerated[blk->order]);
 			e->aerated_last++;
-			continue;
 		}
-		/*
-		 * Given away but merged with a freed buddy while isolated, so
-		 * no mark: a reclaim backend must have the frames back now.
-		 */
-		if (!err)
-			aer_reclaim(e, blk->pfn, blk->order);
 	}
 	e->nr = 0;
 	return err;
@@ -307,8 +410,13 @@ static void aer_adapt(struct aer_engine *e)
 /* How long the caller waits before the next pass. */
 unsigned int aer_next_delay_ms(struct aer_engine *e)
 {
-	return READ_ONCE(e->adaptive) ? READ_ONCE(e->cur_delay_ms) :
-					READ_ONCE(e->delay_ms);
+	unsigned int d = READ_ONCE(e->adaptive) ? READ_ONCE(e->cur_delay_ms) :
+						  READ_ONCE(e->delay_ms);
+
+	/* Held blocks: the hypervisor is short, no hurry. */
+	if (atomic_long_read(&e->stats.held_pages) > 0 && d < AER_HELD_RETRY_MS)
+		d = AER_HELD_RETRY_MS;
+	return d;
 }
 
 /*
@@ -328,6 +436,7 @@ bool aer_pass(struct aer_engine *e)
 
 	atomic_set(&e->state, AER_ACTIVE);
 	atomic_long_inc(&e->stats.passes);
+	aer_retry_held(e);
 	aer_adapt(e);
 	e->aerated_last = 0;
 	atomic_long_set(&e->quick_reuse, 0);
@@ -340,6 +449,9 @@ bool aer_pass(struct aer_engine *e)
 		WRITE_ONCE(e->cur_delay_ms, d < AER_SLOW_DELAY_MS ? d : AER_SLOW_DELAY_MS);
 		atomic_set(&e->state, AER_REQUESTED);
 	}
+	/* Come back for the held blocks. */
+	if (atomic_long_read(&e->stats.held_pages) > 0)
+		atomic_set(&e->state, AER_REQUESTED);
 	WRITE_ONCE(e->last_pass_ns, aerg_clock_ns());
 	return atomic_cmpxchg(&e->state, AER_ACTIVE, AER_IDLE) ==
 	       AER_REQUESTED;

@@ -32,6 +32,8 @@
 #define AER_FAST_DELAY_MS	100
 #define AER_SLOW_DELAY_MS	8000
 #define AER_CHURN_WINDOW_MS	3000
+/* How often held blocks are offered to the backend again. */
+#define AER_HELD_RETRY_MS	1000
 
 enum aer_state {
 	AER_IDLE = 0,		/* no pass queued */
@@ -49,7 +51,9 @@ struct aer_stats {
 	atomic_long_t reclaim_failures;
 	atomic_long_t reclaim_pages;		/* pages brought back */
 	atomic_long_t reclaim_ns;		/* time spent bringing them back */
-	atomic_long_t held;			/* blocks kept out for good */
+	atomic_long_t held;			/* blocks held back, frames gone */
+	atomic_long_t held_pages;		/* pages held back now */
+	atomic_long_t returned;			/* held blocks given back later */
 	atomic_long_t passes;
 };
 
@@ -76,6 +80,10 @@ struct aer_engine {
 	unsigned int lowest_order;	/* lowest order a pass has marked */
 	unsigned int fail_every;	/* fault injection: fail every Nth report */
 	unsigned int report_seq;
+	unsigned int fail_reclaim_every;	/* ... and every Nth reclaim */
+	atomic_t reclaim_seq;
+	unsigned long long last_retry_ns;	/* held blocks last offered */
+	bool warned_held;
 	struct aer_block batch[AER_MAX_CAPACITY];
 	struct aer_stats stats;
 };
@@ -86,7 +94,11 @@ void aer_engine_deactivate(struct aer_engine *e);
 bool aer_request(struct aer_engine *e);
 bool aer_pass(struct aer_engine *e);
 unsigned int aer_next_delay_ms(struct aer_engine *e);
-int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order);
+int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
+	      bool going);
+void aer_split(struct aer_engine *e, unsigned int order);
+void aer_hold(struct aer_engine *e, unsigned long pfn, unsigned int order);
+unsigned long aer_retry_held(struct aer_engine *e);
 int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,
 		    unsigned long val);
 unsigned int aer_get_tunable(struct aer_engine *e, enum aer_tunable t);

@@ -37,7 +37,16 @@ void aerg_rotate_to_front(struct aer_zone *z, unsigned int order,
 			  unsigned int mt, struct aer_blk *b);
 bool aerg_aerated(struct aer_blk *b);
 void aerg_clear_aerated(struct aer_blk *b);
+void aerg_set_aerated(struct aer_blk *b);
 unsigned long aerg_pfn(struct aer_blk *b);
+
+/*
+ * Blocks held back: off the free lists, frames still with the hypervisor.
+ * aerg_hold() may be called with a zone lock held; neither sleeps.
+ */
+void aerg_hold(unsigned long pfn, unsigned int order);
+bool aerg_held_pop(unsigned long *pfn, unsigned int *order);
+struct aer_zone *aerg_pfn_zone(unsigned long pfn);
 
 /* A monotonic clock, for the cost counters. */
 unsigned long long aerg_clock_ns(void);
@@ -51,5 +60,8 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);
  */
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 		  bool mark);
+/* Would an isolated block merge with a free buddy if put back now? */
+bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
+		      unsigned int order);
 
 #endif /* _AERATION_GLUE_H */

@@ -12,24 +12,50 @@
 #include "../core/glue.h"
 #include "glue.h"
 
+#define KT_MAX_GONE	4096
+
 static struct {
 	unsigned long blocks, reclaims, last_reclaim_pfn;
 	unsigned int last_reclaim_order;
 	int fail;
+	/* Blocks a reclaim backend has "given away", as Xen would. */
+	struct aer_block gone[KT_MAX_GONE];
+	unsigned int nr_gone;
 } kt;
 
 static int kt_report(struct aer_backend *b, struct aer_block *blocks,
 		     unsigned int nr)
 {
+	unsigned int i;
+
 	if (kt.fail)
 		return -EIO;
 	kt.blocks += nr;
+	for (i = 0; b->reclaim && i < nr && kt.nr_gone < KT_MAX_GONE; i++)
+		kt.gone[kt.nr_gone++] = blocks[i];
 	return 0;
+}
+
+/* Index of the gone block holding @pfn, or -1. */
+static int kt_find_gone(unsigned long pfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < kt.nr_gone; i++)
+		if (pfn >= kt.gone[i].pfn &&
+		    pfn < kt.gone[i].pfn + (1UL << kt.gone[i].order))
+			return i;
+	return -1;
 }
 
 static int kt_reclaim(struct aer_backend *b, unsigned long pfn,
 		      unsigned int order)
 {
+	int i = kt_find_gone(pfn);
+
+	/* Whole blocks come back; a split half comes back with its block. */
+	if (i >= 0)
+		kt.gone[i] = kt.gone[--kt.nr_gone];
 	kt.reclaims++;
 	kt.last_reclaim_pfn = pfn;
 	kt.last_reclaim_order = order;
@@ -169,6 +195,50 @@ static void aeration_test_reclaim_on_alloc(struct kunit *test)
 			(unsigned long)atomic_long_read(&aeration_engine.stats.reclaims));
 }
 
+/*
+ * The hypervisor has no memory to give back (injected reclaim failures):
+ * the allocator must never hand out a gone frame, holds such blocks, and
+ * gets them back once reclaims work again.
+ */
+static void aeration_test_reclaim_failure_holds(struct kunit *test)
+{
+	struct page *pages[16];
+	unsigned int order = pageblock_order;
+	unsigned long j;
+	int i, n = 0;
+
+	aeration_deactivate(&kt_backend);
+	kt_backend.reclaim = kt_reclaim;
+	KUNIT_ASSERT_EQ(test, aeration_activate(&kt_backend), 0);
+	kt_run_until_idle();
+	KUNIT_ASSERT_GT(test, kt.nr_gone, 0U);
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 2);
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		pages[i] = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY,
+				       order);
+		if (!pages[i])
+			break;
+		n++;
+		KUNIT_EXPECT_FALSE(test, PageReported(pages[i]));
+		for (j = 0; j < (1UL << order); j++)
+			KUNIT_EXPECT_EQ(test, kt_find_gone(page_to_pfn(pages[i]) + j), -1);
+	}
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
+	KUNIT_EXPECT_GT(test, n, 0);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
+	for (i = 0; i < n; i++)
+		__free_pages(pages[i], order);
+
+	/* Memory again: the next pass gives every held block back. */
+	mutex_lock(&aeration_lock);
+	aeration_engine.last_retry_ns = 0;
+	mutex_unlock(&aeration_lock);
+	aeration_run_pass();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&aeration_engine.stats.returned), 0L);
+}
+
 /* A failing backend leaves nothing marked and the failure is counted. */
 static void aeration_test_report_failure(struct kunit *test)
 {
@@ -200,6 +270,7 @@ static struct kunit_case aeration_cases[] = {
 	KUNIT_CASE(aeration_test_tunables),
 	KUNIT_CASE(aeration_test_report_marks),
 	KUNIT_CASE(aeration_test_reclaim_on_alloc),
+	KUNIT_CASE(aeration_test_reclaim_failure_holds),
 	KUNIT_CASE(aeration_test_report_failure),
 	KUNIT_CASE(aeration_test_deactivate_clears),
 	{}

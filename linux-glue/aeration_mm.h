@@ -16,7 +16,10 @@ DECLARE_STATIC_KEY_FALSE(aeration_enabled);
 extern struct aer_engine aeration_engine;
 
 void __aeration_notify(void);
+bool __aeration_reclaim(struct page *page, unsigned int order);
 void __aeration_leave(struct page *page, unsigned int order);
+void __aeration_split(struct page *half, unsigned int order);
+void __aeration_hold(struct page *page, unsigned int order);
 
 /* Aerated free blocks carry PG_reported, as reported pages do upstream. */
 static inline bool page_reported(struct page *page)
@@ -35,12 +38,40 @@ static inline void page_reporting_notify_free(unsigned int order)
 }
 
 /*
- * Called from __del_page_from_free_list() for an aerated block: the block
- * is about to be allocated, split, merged or isolated.
+ * A backend may have given an aerated block's frames away (Xen).  They
+ * come back before the block leaves its free list; where that fails:
+ *
+ * page_reported_reclaim(): before a merge or an isolation, which can
+ *   leave the block where it is instead.  True if the block may go.
+ * page_reported_clear(): in __del_page_from_free_list(), for every other
+ *   way out.  If the frames stay gone, so does the mark, and then ...
+ * page_reported_split(): ... expand() marks each half it puts back, and
+ * page_reported_hold(): ... rmqueue keeps the block from its caller.
+ *   True if aeration took it: the allocation takes another block.
  */
+static inline bool page_reported_reclaim(struct page *page, unsigned int order)
+{
+	return !page_reported(page) || __aeration_reclaim(page, order);
+}
+
 static inline void page_reported_clear(struct page *page, unsigned int order)
 {
 	__aeration_leave(page, order);
+}
+
+static inline void page_reported_split(struct page *page, struct page *half,
+				       unsigned int order)
+{
+	if (page_reported(page))
+		__aeration_split(half, order);
+}
+
+static inline bool page_reported_hold(struct page *page, unsigned int order)
+{
+	if (!page_reported(page))
+		return false;
+	__aeration_hold(page, order);
+	return true;
 }
 
 #endif /* _AERATION_MM_H */

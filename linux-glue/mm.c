@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/timekeeping.h>
 #include <linux/page-isolation.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"	/* mm/internal.h, via -I in Kbuild */
@@ -122,6 +123,11 @@ void aerg_clear_aerated(struct aer_blk *b)
 	__ClearPageReported(P(b));
 }
 
+void aerg_set_aerated(struct aer_blk *b)
+{
+	__SetPageReported(P(b));
+}
+
 unsigned long aerg_pfn(struct aer_blk *b)
 {
 	return page_to_pfn(P(b));
@@ -135,6 +141,13 @@ unsigned long long aerg_clock_ns(void)
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 {
 	return __isolate_free_page(P(b), order);
+}
+
+bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
+		      unsigned int order)
+{
+	return order < MAX_PAGE_ORDER &&
+	       find_buddy_page_pfn(pfn_to_page(pfn), pfn, order, NULL);
 }
 
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
@@ -161,10 +174,75 @@ void __aeration_notify(void)
 				   msecs_to_jiffies(aer_next_delay_ms(e)));
 }
 
+bool __aeration_reclaim(struct page *page, unsigned int order)
+{
+	if (aer_leave(&aeration_engine, page_to_pfn(page), order, false))
+		return false;
+	__ClearPageReported(page);
+	return true;
+}
+
 void __aeration_leave(struct page *page, unsigned int order)
 {
+	/* On failure the mark stays: its frames are still gone. */
+	if (!aer_leave(&aeration_engine, page_to_pfn(page), order, true))
+		__ClearPageReported(page);
+}
+
+void __aeration_split(struct page *half, unsigned int order)
+{
+	__SetPageReported(half);
+	aer_split(&aeration_engine, order);
+}
+
+void __aeration_hold(struct page *page, unsigned int order)
+{
 	__ClearPageReported(page);
-	aer_leave(&aeration_engine, page_to_pfn(page), order);
+	aer_hold(&aeration_engine, page_to_pfn(page), order);
+	/* A pass offers held blocks back to the backend. */
+	__aeration_notify();
+}
+
+/*
+ * Held blocks, linked through page->lru with the order in page->private:
+ * off the free lists, their frames still with the hypervisor.  Added from
+ * the allocator (any context), taken by the pass worker.
+ */
+static LIST_HEAD(aeration_held);
+static DEFINE_SPINLOCK(aeration_held_lock);
+
+void aerg_hold(unsigned long pfn, unsigned int order)
+{
+	struct page *page = pfn_to_page(pfn);
+	unsigned long flags;
+
+	set_page_private(page, order);
+	spin_lock_irqsave(&aeration_held_lock, flags);
+	list_add_tail(&page->lru, &aeration_held);
+	spin_unlock_irqrestore(&aeration_held_lock, flags);
+}
+
+bool aerg_held_pop(unsigned long *pfn, unsigned int *order)
+{
+	struct page *page;
+	unsigned long flags;
+
+	spin_lock_irqsave(&aeration_held_lock, flags);
+	page = list_first_entry_or_null(&aeration_held, struct page, lru);
+	if (page)
+		list_del(&page->lru);
+	spin_unlock_irqrestore(&aeration_held_lock, flags);
+	if (!page)
+		return false;
+	*pfn = page_to_pfn(page);
+	*order = page_private(page);
+	set_page_private(page, 0);
+	return true;
+}
+
+struct aer_zone *aerg_pfn_zone(unsigned long pfn)
+{
+	return (struct aer_zone *)page_zone(pfn_to_page(pfn));
 }
 
 /*

@@ -124,6 +124,10 @@ static struct aer_counter_attr counters[] = {
 	{ __ATTR(reclaim_ns, 0444, counter_show, NULL), &aeration_engine.stats.reclaim_ns },
 	{ __ATTR(injected_failures, 0444, counter_show, NULL),
 	  &aeration_engine.stats.injected },
+	{ __ATTR(held_pages, 0444, counter_show, NULL),
+	  &aeration_engine.stats.held_pages },
+	{ __ATTR(returned_blocks, 0444, counter_show, NULL),
+	  &aeration_engine.stats.returned },
 };
 
 /* Totals over all orders: blocks and bytes ever aerated, and now aerated. */
@@ -202,6 +206,8 @@ static struct attribute *aeration_attrs[] = {
 	&counters[6].kattr.attr,
 	&counters[7].kattr.attr,
 	&counters[8].kattr.attr,
+	&counters[9].kattr.attr,
+	&counters[10].kattr.attr,
 	&aerated_blocks_attr.attr,
 	&aerated_bytes_attr.attr,
 	&reused_blocks_attr.attr,
@@ -217,7 +223,8 @@ static const struct attribute_group aeration_group = {
 /*
  * Fault injection for tests and for operators who want to see the failure
  * path: /sys/kernel/debug/aeration/fail_report_every = N fails every Nth
- * report before it reaches the backend (0: off).
+ * report before it reaches the backend, fail_reclaim_every = N every Nth
+ * reclaim, as if the hypervisor had no memory to give back (0: off).
  */
 static void __init aeration_debugfs_init(void)
 {
@@ -225,6 +232,8 @@ static void __init aeration_debugfs_init(void)
 
 	debugfs_create_u32("fail_report_every", 0600, dir,
 			   &aeration_engine.fail_every);
+	debugfs_create_u32("fail_reclaim_every", 0600, dir,
+			   &aeration_engine.fail_reclaim_every);
 }
 
 static int __init aeration_sysfs_init(void)

@@ -3,8 +3,10 @@
  * Model buddy allocator and its implementation of core/glue.h.  The logic
  * follows mm/page_alloc.c: __rmqueue_smallest()/expand() on allocation,
  * __free_one_page() merging on free, __isolate_free_page() and
- * __putback_isolated_page() for the engine, and the mark cleared in
- * __del_page_from_free_list() with the leave hook there.
+ * __putback_isolated_page() for the engine, and the aeration hooks of
+ * linux-glue/linux-6.12.patch: the frames of an aerated block come back
+ * before it leaves its free list, or (allocation only) the block keeps its
+ * mark, its split halves keep it too and the allocator holds it and retries.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,6 +22,9 @@ unsigned int mb_nr_zones;
 int mb_requests;
 bool mb_fail_isolate;
 unsigned long mb_gone_handed_out;
+/* Held blocks, first in first out, like the kernel's list. */
+static unsigned long held_q[MB_MAX_PAGES];
+static unsigned long held_head, held_tail;
 
 char shim_log[4096];
 int shim_log_lines;
@@ -86,14 +91,24 @@ static void add_to_free_list(struct aer_zone *z, struct aer_blk *b,
 static void del_from_free_list(struct aer_zone *z, struct aer_blk *b,
 			       unsigned int order)
 {
-	if (b->aerated) {
+	/* page_reported_clear(): the mark stays if the frames did not. */
+	if (b->aerated && !aer_leave(&mb_engine, b->pfn, order, true))
 		b->aerated = false;
-		aer_leave(&mb_engine, b->pfn, order);
-	}
 	list_del_(b);
 	b->buddy = false;
 	z->nr_free[order]--;
 	z->free_pages -= 1UL << order;
+}
+
+/* page_reported_reclaim(): frames back, or the block stays where it is. */
+static bool reclaim_ok(struct aer_blk *b, unsigned int order)
+{
+	if (!b->aerated)
+		return true;
+	if (aer_leave(&mb_engine, b->pfn, order, false))
+		return false;
+	b->aerated = false;
+	return true;
 }
 
 /* __free_one_page(): merge with free buddies, then add to a list. */
@@ -110,7 +125,7 @@ static void free_one(unsigned long pfn, unsigned int order, bool tail,
 		if (mb_zone_of(bpfn) != z)
 			break;
 		bud = &mb_pages[bpfn];
-		if (!bud->buddy || bud->order != order)
+		if (!bud->buddy || bud->order != order || !reclaim_ok(bud, order))
 			break;
 		del_from_free_list(z, bud, order);
 		/* Like page_alloc.c, a merged block takes the caller's type. */
@@ -144,6 +159,7 @@ void mb_init(unsigned int nr_zones, unsigned long zone_pages)
 	mb_requests = 0;
 	mb_fail_isolate = false;
 	mb_gone_handed_out = 0;
+	held_head = held_tail = 0;
 	shim_log[0] = 0;
 	shim_log_lines = 0;
 
@@ -197,6 +213,7 @@ long mb_alloc(unsigned int order, unsigned int mt)
 	unsigned int got, fb;
 	unsigned long i;
 
+again:
 	b = take(order, mt, &got);
 	for (fb = 0; !b && fb < MB_MT_ISOLATE; fb++)
 		b = take(order, fb, &got);
@@ -207,9 +224,23 @@ long mb_alloc(unsigned int order, unsigned int mt)
 	del_from_free_list(z, b, got);
 	/* expand(): the upper halves go back to the list head. */
 	while (got > order) {
+		struct aer_blk *half;
+
 		got--;
-		add_to_free_list(z, &mb_pages[b->pfn + (1UL << got)], got,
-				 false);
+		half = &mb_pages[b->pfn + (1UL << got)];
+		add_to_free_list(z, half, got, false);
+		/* page_reported_split() */
+		if (b->aerated) {
+			half->aerated = true;
+			aer_split(&mb_engine, got);
+		}
+	}
+	/* page_reported_hold() in rmqueue: frames gone, take another. */
+	if (b->aerated) {
+		b->aerated = false;
+		b->order = order;
+		aer_hold(&mb_engine, b->pfn, order);
+		goto again;
 	}
 	for (i = b->pfn; i < b->pfn + (1UL << order); i++) {
 		if (mb_pages[i].gone)
@@ -342,10 +373,8 @@ static int mb_report(struct aer_backend *b, struct aer_block *blocks,
 		mb_tb.during_report(blocks, nr);
 	if (mb_tb.fail_reports) {
 		mb_tb.fail_reports--;
-		if (mb_tb.hold_on_fail) {
+		if (mb_tb.hold_on_fail)
 			blocks[0].held = true;
-			mb_pages[blocks[0].pfn].held = true;
-		}
 		return -EIO;
 	}
 	for (i = 0; i < nr; i++) {
@@ -491,6 +520,48 @@ void aerg_clear_aerated(struct aer_blk *b)
 	b->aerated = false;
 }
 
+void aerg_set_aerated(struct aer_blk *b)
+{
+	b->aerated = true;
+}
+
+void aerg_hold(unsigned long pfn, unsigned int order)
+{
+	struct aer_blk *b = &mb_pages[pfn];
+
+	if (b->held || b->buddy || b->allocated)
+		mb_die("held a block that is not ours");
+	b->held = true;
+	b->isolated = false;
+	b->order = order;
+	held_q[held_tail++ % MB_MAX_PAGES] = pfn;
+}
+
+bool aerg_held_pop(unsigned long *pfn, unsigned int *order)
+{
+	struct aer_blk *b;
+
+	if (held_head == held_tail)
+		return false;
+	b = &mb_pages[held_q[held_head++ % MB_MAX_PAGES]];
+	/* The engine owns it now, as an isolated block. */
+	b->held = false;
+	b->isolated = true;
+	*pfn = b->pfn;
+	*order = b->order;
+	return true;
+}
+
+unsigned long mb_nr_held(void)
+{
+	return held_tail - held_head;
+}
+
+struct aer_zone *aerg_pfn_zone(unsigned long pfn)
+{
+	return mb_zone_of(pfn);
+}
+
 unsigned long aerg_pfn(struct aer_blk *b)
 {
 	return b->pfn;
@@ -499,12 +570,23 @@ unsigned long aerg_pfn(struct aer_blk *b)
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 {
 	assert_locked(z);
-	if (mb_fail_isolate || !b->buddy || b->order != order)
+	if (mb_fail_isolate || !b->buddy || b->order != order ||
+	    !reclaim_ok(b, order))
 		return false;
 	del_from_free_list(z, b, order);
 	b->isolated = true;
 	b->allocated = false;
 	return true;
+}
+
+bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
+		      unsigned int order)
+{
+	unsigned long bpfn = pfn ^ (1UL << order);
+
+	assert_locked(z);
+	return order < MB_ORDERS - 1 && mb_zone_of(bpfn) == z &&
+	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order;
 }
 
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,

@@ -28,7 +28,7 @@ struct aer_blk {
 	bool isolated;			/* head of a block the engine holds */
 	bool allocated;			/* handed out (every page of a block) */
 	bool gone;			/* frame taken by a reclaim backend */
-	bool held;			/* kept out for good by the backend */
+	bool held;			/* held back: frames gone, not free */
 };
 
 struct aer_zone {
@@ -72,6 +72,8 @@ void mb_init(unsigned int nr_zones, unsigned long zone_pages);
 /* Returns the first pfn of a 2^order block, or -1 if none is free. */
 long mb_alloc(unsigned int order, unsigned int mt);
 void mb_free(unsigned long pfn, unsigned int order);
+/* Blocks held back now. */
+unsigned long mb_nr_held(void);
 /* Set a pageblock's migratetype (pfn is any page in it). */
 void mb_set_pageblock_mt(unsigned long pfn, unsigned int mt);
 /*

@@ -9,9 +9,15 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+typedef uint64_t u64;
+typedef uint32_t u32;
+#define BIT(n)		(1U << (n))
+#define BIT_ULL(n)	(1ULL << (n))
 
 typedef struct { atomic_int v; } atomic_t;
 typedef struct { atomic_long v; } atomic_long_t;
@@ -27,6 +33,7 @@ static inline int atomic_cmpxchg(atomic_t *a, int old, int new)
 #define atomic_long_read(a)	atomic_load(&(a)->v)
 #define atomic_long_inc(a)	atomic_fetch_add(&(a)->v, 1)
 #define atomic_long_add(i, a)	atomic_fetch_add(&(a)->v, (i))
+#define atomic_inc_return(a)	(atomic_fetch_add(&(a)->v, 1) + 1)
 #define atomic_long_set(a, i)	atomic_store(&(a)->v, (i))
 
 #define READ_ONCE(x)		(*(volatile __typeof__(x) *)&(x))

@@ -391,7 +391,7 @@ static void test_injected_failures(void)
 /* A block the backend cannot bring back stays out of the allocator. */
 static void test_held(void)
 {
-	unsigned long free_before;
+	unsigned long free_before, n, i;
 
 	setup(true, 9, 4);
 	free_before = mb_zones[0].free_pages;
@@ -402,9 +402,92 @@ static void test_held(void)
 	CHECK(mb_zones[0].free_pages == free_before - (1UL << 10));
 	CHECK_STATE();
 	/* Everything else is still allocatable, and nothing gone comes out. */
-	fill(pfns, 1 << 15, 0);
+	n = fill(pfns, 1 << 15, 0);
 	CHECK(mb_gone_handed_out == 0);
 	CHECK(mb_zones[0].free_pages == 0);
+	CHECK_STATE();
+	/* Once the backend can bring it back, the held block returns. */
+	for (i = 0; i < n; i++)
+		mb_free(pfns[i], 0);
+	mb_engine.last_retry_ns = 0;
+	CHECK(aer_retry_held(&mb_engine) == 1);
+	CHECK(mb_nr_held() == 0 && mb_count_gone() == 0);
+	CHECK(atomic_long_read(&mb_engine.stats.held_pages) == 0);
+	CHECK(mb_zones[0].free_pages == free_before);
+	CHECK_STATE();
+	passed++;
+}
+
+/*
+ * Xen out of memory at allocation time: every reclaim fails.  The
+ * allocator must take other blocks, then fail normally; no gone frame may
+ * come out, and split halves of a failed block must stay marked.
+ */
+static void test_reclaim_failure_holds(void)
+{
+	unsigned long n, i, total, held;
+
+	setup(true, 9, 32);
+	/* A quarter of the memory is in use, so not everything is aerated. */
+	n = 0;
+	for (i = 0; i < (1 << 13); i++)
+		pfns[n++] = mb_alloc(0, 1);
+	run_passes();
+	CHECK(mb_count_gone() == mb_zones[0].free_pages);
+	tb.fail_reclaims = 1 << 30;
+	for (i = 0; i < 200; i++) {
+		long p = mb_alloc(i % 11, 1);
+
+		if (p >= 0)
+			pfns[n++] = p;
+	}
+	n += fill(pfns + n, (1 << 15) - n, 0);
+	CHECK(mb_gone_handed_out == 0);
+	CHECK(mb_zones[0].free_pages == 0);
+	held = atomic_long_read(&mb_engine.stats.held_pages);
+	CHECK(held > 0 && mb_count_gone() == held);
+	CHECK(atomic_long_read(&mb_engine.stats.held) == (long)mb_nr_held());
+	CHECK_STATE();
+
+	/* Frees next to held or aerated blocks must not merge gone frames. */
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	CHECK_STATE();
+	/* Still short: a retry gives nothing back and keeps everything. */
+	mb_engine.last_retry_ns = 0;
+	CHECK(aer_retry_held(&mb_engine) == 0);
+	CHECK((long)mb_count_gone() >= atomic_long_read(&mb_engine.stats.held_pages));
+	CHECK_STATE();
+
+	/* Memory again: held blocks come back, then everything is usable. */
+	tb.fail_reclaims = 0;
+	mb_engine.last_retry_ns = 0;
+	held = mb_nr_held();
+	CHECK(aer_retry_held(&mb_engine) == held);
+	CHECK(mb_nr_held() == 0);
+	CHECK(atomic_long_read(&mb_engine.stats.held_pages) == 0);
+	for (i = 1; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	total = mb_zones[0].free_pages;
+	CHECK(total == mb_zones[0].nr_pages);
+	n = fill(pfns, 1 << 15, 0);
+	CHECK(n == total && mb_gone_handed_out == 0 && mb_count_gone() == 0);
+	CHECK_STATE();
+	passed++;
+}
+
+/* fail_reclaim_every: injected reclaim failures hold blocks, lose none. */
+static void test_injected_reclaim_failures(void)
+{
+	unsigned long n;
+
+	setup(true, 9, 32);
+	run_passes();
+	mb_engine.fail_reclaim_every = 4;
+	n = fill(pfns, 1 << 15, 9);
+	CHECK(atomic_long_read(&mb_engine.stats.injected) > 0);
+	CHECK(mb_gone_handed_out == 0);
+	CHECK(n + mb_nr_held() == (1 << 15) >> 9);
 	CHECK_STATE();
 	passed++;
 }
@@ -559,6 +642,8 @@ int main(void)
 	RUN(test_failure_backoff);
 	RUN(test_held);
 	RUN(test_injected_failures);
+	RUN(test_reclaim_failure_holds);
+	RUN(test_injected_reclaim_failures);
 	RUN(test_watermark_and_isolate);
 	RUN(test_merge_while_isolated);
 	RUN(test_deactivate);
