@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hyper-V backend: free blocks become cold-discard heat hints
+ * (HvExtCallMemoryHeatHint).  Hyper-V drops the memory and backs it again
+ * with zeroed pages when the guest touches it: a "refault" backend, no
+ * reclaim.  Needs the extended-hypercall privilege and the cold-discard
+ * capability (HvExtCallQueryCapabilities), as hv_balloon checks.
+ *
+ * Every CPUID leaf and hypercall goes through aer_hv_cpuid() and
+ * aer_hv_hypercall(), so the test transport (hyperv_test_host.c, a test-only
+ * Kconfig option) can carry them to a host built from the TLFS instead.
+ */
+#define pr_fmt(fmt) "aeration: hyperv: " fmt
+
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/processor.h>
+#include <linux/workqueue.h>
+#if IS_ENABLED(CONFIG_HYPERV)
+#include <asm/mshyperv.h>
+#endif
+
+#include "hyperv.h"
+#include "../linux-glue/glue.h"
+
+/* Give up after this many failed hints in a row. */
+#define AER_HV_MAX_FAILURES	3
+
+static void aer_hv_cpuid(u32 leaf, u32 *r)
+{
+	if (aer_hv_test_host) {
+		aer_hv_test_cpuid(leaf, r);
+		return;
+	}
+	cpuid(leaf, &r[0], &r[1], &r[2], &r[3]);
+}
+
+/*
+ * One hypercall: the input value, @len bytes of input page, and for calls
+ * with output one u64 of it.  Returns the hypercall result value.
+ */
+static u64 aer_hv_hypercall(u64 control, const void *in, unsigned int len,
+			    u64 *out)
+{
+	if (aer_hv_test_host)
+		return aer_hv_test_hypercall(control, in, len, out);
+#if IS_ENABLED(CONFIG_HYPERV)
+	{
+		unsigned int reps = (control >> AER_HV_REP_COUNT_SHIFT) & 0xfff;
+		unsigned long flags;
+		void *page;
+		u64 result;
+
+		/* Hyper-V reads the input from the per-cpu hypercall page. */
+		local_irq_save(flags);
+		page = *this_cpu_ptr(hyperv_pcpu_input_arg);
+		if (!page) {
+			local_irq_restore(flags);
+			return AER_HV_STATUS_NO_ANSWER;
+		}
+		memcpy(page, in, len);
+		if (reps)
+			result = hv_do_rep_hypercall(control & 0xffff, reps, 0,
+						     page, NULL);
+		else
+			result = hv_do_hypercall(control, len ? page : NULL,
+						 out ? page : NULL);
+		if (out)
+			*out = *(u64 *)page;
+		local_irq_restore(flags);
+		return result;
+	}
+#else
+	return AER_HV_STATUS_NO_ANSWER;
+#endif
+}
+
+static bool aer_hv_probe(struct aer_backend *b)
+{
+	u32 r[4];
+	u64 caps = 0, result;
+
+	aer_hv_cpuid(0x40000000, r);
+	/* "Microsoft Hv" */
+	if (r[1] != 0x7263694d || r[2] != 0x666f736f || r[3] != 0x76482074)
+		return false;
+	aer_hv_cpuid(0x40000003, r);
+	if (!(r[1] & AER_HV_ENABLE_EXTENDED_HYPERCALLS)) {
+		pr_info("no extended hypercall privilege\n");
+		return false;
+	}
+	result = aer_hv_hypercall(AER_HV_CALL_QUERY_CAPABILITIES, NULL, 0, &caps);
+	if (AER_HV_STATUS(result) != AER_HV_STATUS_SUCCESS ||
+	    !(caps & AER_HV_CAP_COLD_DISCARD)) {
+		pr_info("no cold discard capability (status %#x, caps %#llx)\n",
+			AER_HV_STATUS(result), caps);
+		return false;
+	}
+	return true;
+}
+
+static struct aer_hv_hint aer_hv_hint;	/* under aeration_lock */
+static unsigned int aer_hv_failures;
+
+static void aer_hv_stop_fn(struct work_struct *work);
+static DECLARE_WORK(aer_hv_stop, aer_hv_stop_fn);
+
+/* Called from the pass under aeration_lock: the hint page is ours. */
+static int aer_hv_report(struct aer_backend *b, struct aer_block *blocks,
+			 unsigned int nr)
+{
+	unsigned int n = aer_hv_encode(blocks, nr, &aer_hv_hint);
+	u64 result;
+
+	result = aer_hv_hypercall(AER_HV_CALL_MEMORY_HEAT_HINT |
+				  (u64)n << AER_HV_REP_COUNT_SHIFT, &aer_hv_hint,
+				  sizeof(u64) * (n + 1), NULL);
+	if (AER_HV_STATUS(result) == AER_HV_STATUS_SUCCESS &&
+	    AER_HV_REPS_DONE(result) == n) {
+		aer_hv_failures = 0;
+		return 0;
+	}
+	/*
+	 * Ranges before the failing one were discarded already; harmless,
+	 * they are free and just go back unmarked.
+	 */
+	pr_err_ratelimited("heat hint failed: status %#x, %u of %u ranges\n",
+			   AER_HV_STATUS(result), AER_HV_REPS_DONE(result), n);
+	if (AER_HV_STATUS(result) == AER_HV_STATUS_INVALID_PARAMETER &&
+	    b->min_order < AER_HV_LARGE_ORDER) {
+		/* As hv_balloon: the host may only take 2 MiB pages. */
+		pr_warn("host refused the hint; reporting 2 MiB blocks only\n");
+		b->min_order = AER_HV_LARGE_ORDER;
+		return -EINVAL;
+	}
+	if (++aer_hv_failures >= AER_HV_MAX_FAILURES) {
+		pr_err("%u heat hints failed in a row, stopping\n",
+		       aer_hv_failures);
+		schedule_work(&aer_hv_stop);
+	}
+	return -EIO;
+}
+
+static struct aer_backend aer_hv = {
+	.id = AER_BACKEND_HYPERV,
+	.capacity = AER_HV_MAX_RANGES,
+	.probe = aer_hv_probe,
+	.report = aer_hv_report,
+};
+
+/* Not from report(): unregistering waits for the pass that calls it. */
+static void aer_hv_stop_fn(struct work_struct *work)
+{
+	aeration_unregister(&aer_hv);
+}
+
+static int __init aer_hv_init(void)
+{
+	aeration_register(&aer_hv);
+	return 0;
+}
+subsys_initcall(aer_hv_init);

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's heat-hint encoder (backends/hyperv_hint.c, the code the
+ * kernel runs) against the test host's decoder (hosts/hyperv/tlfs.c), two
+ * readings of the TLFS written apart: every block the guest hints must be
+ * discarded by the host, and nothing else, at every limit of the format.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../backends/hyperv.h"
+#include "../../hosts/hyperv/tlfs.h"
+
+#define MAX_PFN		(1UL << 22)	/* 16 GiB of guest RAM */
+
+static unsigned char hinted[MAX_PFN], discarded[MAX_PFN];
+static int passed, failed;
+static const char *cur;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		printf("FAIL %s: %s:%d: %s\n", cur, __FILE__, __LINE__, #cond); \
+		failed++;						\
+		return;							\
+	}								\
+} while (0)
+
+static int record(void *ctx, uint64_t off, uint64_t len)
+{
+	uint64_t p;
+
+	(void)ctx;
+	for (p = off >> 12; p < (off + len) >> 12 && p < MAX_PFN; p++)
+		discarded[p]++;
+	return 0;
+}
+
+static struct aer_block blocks[AER_HV_MAX_RANGES];
+static struct aer_hv_hint hint;
+static struct tlfs_host host;
+static unsigned int nranges;
+static uint64_t result;
+
+/* Encode @nr blocks, send them through the decoder, as the kernel does. */
+static void roundtrip(unsigned int nr)
+{
+	unsigned char page[4096];
+	size_t out_len;
+	unsigned int i;
+	unsigned long p;
+
+	memset(hinted, 0, sizeof(hinted));
+	memset(discarded, 0, sizeof(discarded));
+	for (i = 0; i < nr; i++)
+		for (p = blocks[i].pfn; p < blocks[i].pfn + (1UL << blocks[i].order); p++)
+			hinted[p]++;
+	nranges = aer_hv_encode(blocks, nr, &hint);
+	memcpy(page, &hint, 8 * (nranges + 1));		/* x86: little endian */
+	result = tlfs_hypercall(&host, AER_HV_CALL_MEMORY_HEAT_HINT |
+				(uint64_t)nranges << AER_HV_REP_COUNT_SHIFT,
+				page, 8 * (nranges + 1), NULL, 0, &out_len, NULL);
+}
+
+static int same_pages(void)
+{
+	return !memcmp(hinted, discarded, sizeof(hinted));
+}
+
+static void setup(void)
+{
+	tlfs_host_init(&host, (uint64_t)MAX_PFN << 12, record, NULL);
+}
+
+static void test_one_2m_block(void)
+{
+	setup();
+	blocks[0] = (struct aer_block){ .pfn = 512 * 7, .order = 9 };
+	roundtrip(1);
+	CHECK(nranges == 1);
+	/* 2 MiB frame 7 at bit 21, large page bit 11, 0 additional */
+	CHECK(hint.ranges[0] == ((7ULL << 21) | (1ULL << 11)));
+	CHECK(hint.header == 2);
+	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 1);
+	CHECK(same_pages());
+	passed++;
+}
+
+/* Neighbours merge into one range; the batch arrives unsorted. */
+static void test_merge_sorted(void)
+{
+	unsigned int i;
+
+	setup();
+	for (i = 0; i < 32; i++)
+		blocks[i] = (struct aer_block){ .pfn = 4096 + 1024 * (31 - i),
+						.order = 10 };
+	roundtrip(32);
+	CHECK(nranges == 1);
+	CHECK((hint.ranges[0] & 0x7ff) == 63);	/* 64 units of 2 MiB */
+	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 1);
+	CHECK(same_pages());
+	passed++;
+}
+
+/* 2048 units is the most one range holds: 4 KiB units overflow it. */
+static void test_unit_limit(void)
+{
+	unsigned int i;
+
+	setup();
+	for (i = 0; i < 511; i++)	/* 511 * 8 = 4088 units of 4 KiB */
+		blocks[i] = (struct aer_block){ .pfn = 8 * i, .order = 3 };
+	roundtrip(511);
+	CHECK(nranges == 2);
+	CHECK((hint.ranges[0] & 0x7ff) == 2047);
+	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 2);
+	CHECK(same_pages());
+
+	/* Exactly 2049 units: the last page starts a second range. */
+	for (i = 0; i < 255; i++)
+		blocks[i] = (struct aer_block){ .pfn = 8 * i, .order = 3 };
+	for (i = 0; i < 9; i++)
+		blocks[255 + i] = (struct aer_block){ .pfn = 2040 + i, .order = 0 };
+	roundtrip(264);
+	CHECK(nranges == 2);
+	CHECK(hint.ranges[0] == 2047 && hint.ranges[1] == (2048ULL << 12));
+	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 2);
+	CHECK(same_pages());
+	passed++;
+}
+
+/* 511 ranges, the most one input page holds, all accepted. */
+static void test_max_ranges(void)
+{
+	unsigned int i;
+
+	setup();
+	for (i = 0; i < 511; i++)
+		blocks[i] = (struct aer_block){ .pfn = 1024 * i, .order = 9 };
+	roundtrip(511);
+	CHECK(nranges == 511);
+	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 511);
+	CHECK(same_pages());
+	passed++;
+}
+
+/* 4 KiB and 2 MiB units never share a range. */
+static void test_mixed_units(void)
+{
+	setup();
+	blocks[0] = (struct aer_block){ .pfn = 512, .order = 9 };
+	blocks[1] = (struct aer_block){ .pfn = 256, .order = 8 };
+	blocks[2] = (struct aer_block){ .pfn = 0, .order = 0 };
+	blocks[3] = (struct aer_block){ .pfn = 1, .order = 0 };
+	roundtrip(4);
+	CHECK(nranges == 3);
+	CHECK(hint.ranges[0] == ((0ULL << 12) | 1));		/* pfn 0, 2 pages */
+	CHECK(hint.ranges[1] == ((256ULL << 12) | 255));
+	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 3);
+	CHECK(same_pages());
+	passed++;
+}
+
+/* A host that takes only 2 MiB pages refuses 4 KiB ranges. */
+static void test_reject_small(void)
+{
+	setup();
+	host.reject_small = true;
+	blocks[0] = (struct aer_block){ .pfn = 1024, .order = 9 };
+	blocks[1] = (struct aer_block){ .pfn = 8, .order = 3 };
+	roundtrip(2);
+	CHECK(AER_HV_STATUS(result) == AER_HV_STATUS_INVALID_PARAMETER);
+	/* Sorted, the 4 KiB range goes first: nothing done. */
+	CHECK(AER_HV_REPS_DONE(result) == 0);
+	passed++;
+}
+
+/* Random batches of every order: the host discards exactly the blocks. */
+static void test_random(void)
+{
+	unsigned int round, i, nr;
+
+	setup();
+	srand(1);
+	for (round = 0; round < 200; round++) {
+		unsigned long next = rand() % 4096;
+
+		nr = 1 + rand() % 511;
+		for (i = 0; i < nr; i++) {
+			unsigned int order = rand() % 11;
+
+			next = (next + (1UL << order) - 1) & ~((1UL << order) - 1);
+			if (rand() % 3 == 0)	/* a gap */
+				next += 1UL << (rand() % 11);
+			next = (next + (1UL << order) - 1) & ~((1UL << order) - 1);
+			blocks[i] = (struct aer_block){ .pfn = next, .order = order };
+			next += 1UL << order;
+		}
+		if (next > MAX_PFN)
+			continue;
+		roundtrip(nr);
+		CHECK(nranges <= nr);
+		CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == nranges);
+		CHECK(same_pages());
+	}
+	passed++;
+}
+
+#define RUN(fn) do { int f = failed; cur = #fn; fn();			\
+	printf("%s %s\n", failed == f ? "PASS" : "FAIL", cur); } while (0)
+
+int main(void)
+{
+	RUN(test_one_2m_block);
+	RUN(test_merge_sorted);
+	RUN(test_unit_limit);
+	RUN(test_max_ranges);
+	RUN(test_mixed_units);
+	RUN(test_reject_small);
+	RUN(test_random);
+	printf("hvwire: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
