@@ -4,12 +4,14 @@
 #   make check        every test tier, ends with "N passed, N failed"
 #   make check-unit   user-space engine tests against a model buddy allocator
 #   make check-fuzz   a short fixed libFuzzer run over the same model
+#   make check-tools  aerstat against a paused QEMU; both tools' options and errors
 #   make check-kunit  KUnit suite in a real kernel under QEMU
 #   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-storm  allocation storms and the OOM killer, engine flat out
 #   make check-debug  kunit, virtio, storm and xen again on a KASAN/lockdep kernel
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
+#   make check-hyperv end to end: a TLFS test host must discard the guest's RAM
 #   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn)
 #   make kernel       the guest bzImage (cached outside the repo)
 #
@@ -41,8 +43,8 @@ SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all
 CORE_SRC    := core/aeration.c core/policy.c
 CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
-.PHONY: all demo check check-unit check-fuzz check-kunit check-input check-storm check-virtio \
-	check-xen \
+.PHONY: all demo check check-unit check-fuzz check-tools check-kunit check-input check-storm check-virtio \
+	check-xen check-hyperv \
 	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug \
 	deps print-deps clean checkpatch
 
@@ -52,7 +54,7 @@ all: $(OUT)/test_core $(OUT)/hostrun
 
 DEB_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison \
 	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 libxen-dev \
-	    clang libclang-rt-14-dev
+	    clang libclang-rt-14-dev python3
 print-deps:
 	@echo $(DEB_PKGS)
 
@@ -73,6 +75,18 @@ $(OUT)/test_core: $(CORE_SRC) $(CORE_HDR) tests/unit/*.c tests/unit/*.h
 	$(CC) $(CFLAGS_USER) $(SAN) -include tests/unit/kshim.h \
 		$(CORE_SRC) tests/unit/buddy.c tests/unit/test_core.c -o $@
 
+# backends/xen.c, unmodified, against a simulated Xen: its kernel and Xen
+# headers are stubs in tests/unit/xen/; abi_xen.c reads Xen's public ones.
+# Kbuild's -Wno-sign-compare -Wno-unused-parameter, as the kernel builds it.
+$(OUT)/test_xen: backends/xen.c $(CORE_HDR) linux-glue/glue.h tests/unit/kshim.h \
+		tests/unit/test_xen.c $(wildcard tests/unit/xen/*.[ch] tests/unit/xen/*/*.h \
+		tests/unit/xen/*/*/*.h)
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_USER) $(SAN) -c tests/unit/xen/abi_xen.c -o $(OUT)/abi_xen.o
+	$(CC) $(CFLAGS_USER) -Wno-sign-compare -Wno-unused-parameter $(SAN) \
+		-I tests/unit/xen tests/unit/xen/xensim.c tests/unit/test_xen.c \
+		$(OUT)/abi_xen.o -o $@
+
 # libFuzzer: the same core and model allocator, random operation sequences.
 $(OUT)/fuzz_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/fuzz/fuzz_core.c
 	@mkdir -p $(OUT)
@@ -88,12 +102,22 @@ $(OUT)/init: tests/guest/init.c
 	@mkdir -p $(OUT)
 	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
-# libxenctrl links statically; the guest runs it as dom0.
-XENLIBS := -lxenctrl -lxencall -lxenforeignmemory -lxendevicemodel \
-	   -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog
-$(OUT)/xenmon: hosts/xen/xenmon.c
+# Operator tools.  aerstat: QMP, no libraries.
+$(OUT)/aerstat: hosts/kvm/aerstat.c
 	@mkdir -p $(OUT)
-	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@ $(XENLIBS) 2>&1 | \
+	$(CC) $(CFLAGS_USER) -O2 $< -o $@
+
+$(OUT)/aerstat-san: hosts/kvm/aerstat.c
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_USER) $(SAN) $< -o $@
+
+# xenaer: libxenctrl and libxenstore, linked statically so the test dom0
+# can run it; Xen's headers want GNU C.
+XENLIBS := -lxenstore -lxenctrl -lxencall -lxenforeignmemory -lxendevicemodel \
+	   -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog
+$(OUT)/xenaer: hosts/xen/xenaer.c
+	@mkdir -p $(OUT)
+	$(CC) -static -std=gnu11 -Wall -Wextra -Werror -g -O2 $< -o $@ $(XENLIBS) 2>&1 | \
 		{ grep -v 'statically linked applications' || true; }
 
 # Xen boots as a multiboot kernel: QEMU wants it uncompressed.
@@ -102,12 +126,30 @@ $(OUT)/xen: $(XEN_GZ)
 	@mkdir -p $(OUT)
 	zcat $< > $@
 
-$(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenmon
+$(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenaer
 	rm -rf $(OUT)/initramfs && mkdir -p $(OUT)/initramfs/proc \
 		$(OUT)/initramfs/sys $(OUT)/initramfs/dev
 	cp $(OUT)/init $(OUT)/initramfs/init
-	cp $(OUT)/xenmon $(OUT)/initramfs/xenmon
+	cp $(OUT)/xenaer $(OUT)/initramfs/xenaer
 	cd $(OUT)/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../initramfs.cpio.gz
+
+# The Hyper-V test host (hosts/hyperv): a TLFS reading of its own.
+HVHOST_SRC := hosts/hyperv/tlfs.c hosts/hyperv/hvserve.c
+$(OUT)/hvhost: $(HVHOST_SRC) hosts/hyperv/hvhost.c hosts/hyperv/*.h
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_USER) -O2 $(HVHOST_SRC) hosts/hyperv/hvhost.c -o $@
+
+$(OUT)/test_hvhost: $(HVHOST_SRC) hosts/hyperv/*.h tests/unit/test_hvhost.c
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_USER) $(SAN) $(HVHOST_SRC) tests/unit/test_hvhost.c -o $@
+
+# The guest's encoder (kernel code, built like core/) against the host's
+# decoder: two readings of the TLFS that must meet on the wire.
+$(OUT)/test_hvwire: backends/hyperv_hint.c backends/hyperv.h backends/backend.h 		hosts/hyperv/tlfs.c hosts/hyperv/tlfs.h tests/unit/test_hvwire.c
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_USER) $(SAN) -c hosts/hyperv/tlfs.c -o $(OUT)/tlfs-san.o
+	$(CC) $(CFLAGS_USER) $(SAN) -include tests/unit/kshim.h backends/hyperv_hint.c \
+		tests/unit/test_hvwire.c $(OUT)/tlfs-san.o -o $@
 
 # --- kernel ---------------------------------------------------------------
 
@@ -225,8 +267,9 @@ bench: deps kernel kernel-stock $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/b
 
 # --- tests ----------------------------------------------------------------
 
-check-unit: $(OUT)/test_core
+check-unit: $(OUT)/test_core $(OUT)/test_xen
 	$(OUT)/test_core | tee $(OUT)/check-unit.log
+	$(OUT)/test_xen | tee -a $(OUT)/check-unit.log
 
 # A fixed, short run: the kept corpus, then 5000 new inputs from seed 1.
 FUZZ_RUNS ?= 5000
@@ -243,6 +286,11 @@ FUZZ_TIME ?= 600
 fuzz: $(OUT)/fuzz_core
 	$(OUT)/fuzz_core -max_total_time=$(FUZZ_TIME) -max_len=512 tests/fuzz/corpus
 
+# The operator tools: no kernel needed, a paused QEMU stands in for a guest.
+check-tools: $(OUT)/aerstat $(OUT)/aerstat-san $(OUT)/xenaer
+	AERSTAT=$(OUT)/aerstat AERSTAT_SAN=$(OUT)/aerstat-san XENAER=$(OUT)/xenaer \
+		tests/tools/test_tools.sh | tee $(OUT)/check-tools.log
+
 # The QEMU tiers: hostrun's mode of the same name, on the guest kernel.
 check-kunit check-input check-storm check-virtio: check-%: kernel $(OUT)/hostrun \
 		$(OUT)/initramfs.cpio.gz
@@ -252,6 +300,14 @@ check-kunit check-input check-storm check-virtio: check-%: kernel $(OUT)/hostrun
 check-xen: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
 	$(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE) \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/check-xen.log
+
+# Hyper-V: the host's decoder, the guest's encoder against it, then end to
+# end with hosts/hyperv/hvhost answering over the test transport.
+check-hyperv: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost \
+		$(OUT)/test_hvhost $(OUT)/test_hvwire
+	{ $(OUT)/test_hvhost && $(OUT)/test_hvwire && \
+	  $(OUT)/hostrun hyperv --hvhost $(OUT)/hvhost --kernel $(BZIMAGE) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 512; } | tee $(OUT)/check-hyperv.log
 
 # The end-to-end tiers again on the debug kernel: any KASAN, lockdep, BUG or
 # WARNING line in a guest log fails them.  Not Xen: a KASAN kernel dies as
@@ -271,7 +327,7 @@ check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
 		printf "debug: %d passed, %d failed\n", p, f; exit f > 0 }' | tee $(OUT)/check-debug.log
 
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.
-TIERS := check-unit check-fuzz check-kunit check-input check-storm check-virtio check-xen \
+TIERS := check-unit check-fuzz check-tools check-kunit check-input check-storm check-virtio check-xen check-hyperv \
 	 check-debug
 check: deps
 	@mkdir -p $(OUT); rm -f $(OUT)/check-*.log; rc=0; \

@@ -37,6 +37,7 @@
 static const char *kernel, *initrd, *xen, *stock, *outdir = "out/bench";
 static int repeat = 2;
 static const char *qemu = "qemu-system-x86_64";
+static const char *hvhost = "out/hvhost";
 static long mib = 1024;
 static int passed, failed;
 
@@ -107,6 +108,7 @@ struct guest {
 	const char *kernel;		/* override --kernel */
 	pid_t pid;			/* QEMU, while it runs */
 	const char *xen;	/* boot this Xen, the kernel as PV dom0 */
+	const char *const *extra;	/* more QEMU arguments, NULL-terminated */
 	/* called for each console line (timestamp prefix removed) */
 	void (*line)(struct guest *g, const char *l);
 	/* called every 100 ms with the QEMU process's RSS */
@@ -147,7 +149,7 @@ static void check_trouble(struct guest *g, const char *l)
 /* Boot the guest and run it to the end.  Returns 0 if it exited cleanly. */
 static int run_guest(struct guest *g)
 {
-	char mem[16], *argv[40], modules[1536];
+	char mem[16], *argv[56], modules[1536];
 	int argc = 0, pfd[2], status;
 	char buf[4096], acc[64];
 	size_t used = 0;
@@ -202,6 +204,8 @@ static int run_guest(struct guest *g)
 		argv[argc++] = (char *)(g->balloon_dev ? g->balloon_dev :
 					"virtio-balloon-pci,free-page-reporting=on");
 	}
+	while (g->extra && *g->extra && argc < 54)
+		argv[argc++] = (char *)*g->extra++;
 	argv[argc] = NULL;
 
 	if (g->xen)
@@ -296,7 +300,10 @@ struct tf {
 	long start_memfree, end_memfree;
 	char backend[32];
 	char unbound[32], rebound[32];	/* backend after unbind, after bind */
-	bool done, freed;
+	const char *measure;		/* what sample() measures */
+	long reuse_bad;			/* pattern check after the free */
+	unsigned int min_order;		/* from the last AER sysfs line */
+	bool done, freed, reused, refused, stopped;
 };
 
 static void tf_sample(struct guest *g, long kb)
@@ -340,7 +347,8 @@ static void tf_line(struct guest *g, const char *l)
 		t->rss_at_deadline = t->rss_now;
 		t->t_freed = now();
 		t->freed = true;
-		printf("host: QEMU RSS %ld MiB when the guest freed %ld MiB\n",
+		printf("host: %s %ld MiB when the guest freed %ld MiB\n",
+		       t->measure ? t->measure : "QEMU RSS",
 		       t->rss_touched / 1024, mib);
 		if (t->demo)
 			printf("\n%8s %18s %18s %18s\n", "seconds", "guest MemFree MiB",
@@ -362,6 +370,16 @@ static void tf_line(struct guest *g, const char *l)
 		}
 		return;
 	}
+	if (sscanf(l, "AER reuse mib=%*d bad_words=%ld", &t->reuse_bad) == 1)
+		t->reused = true;
+	/* Hyper-V: the backend's answers to a host's bad replies. */
+	if (!strncmp(l, "AER klog", 8) && strstr(l, "2 MiB blocks only"))
+		t->refused = true;
+	if (!strncmp(l, "AER klog", 8) && strstr(l, "in a row, stopping"))
+		t->stopped = true;
+	p = strstr(l, " min_order=");
+	if (p && !strncmp(l, "AER sysfs", 9))
+		sscanf(p, " min_order=%u", &t->min_order);
 	p = strstr(l, " backend=");
 	if (p && !strncmp(l, "AER unbind ", 11))
 		sscanf(p + 9, "%31s", t->unbound);
@@ -479,6 +497,155 @@ static int mode_virtio(void)
 	return failed ? 1 : 0;
 }
 
+/*
+ * ---- Hyper-V: hosts/hyperv/hvhost, a host written from the TLFS, answers
+ * the backend's CPUID leaves and hypercalls over COM2 (the test transport)
+ * and punches holes in the file that backs guest RAM.  What the host gets
+ * back is that file's allocated size.
+ */
+
+struct hv_host {
+	char mem[64], sock[64], log[64];
+	long calls, ranges, discarded_kib, bad;
+};
+
+static struct hv_host *hv_cur;
+
+static void hv_sample(struct guest *g, long kb)
+{
+	struct stat st;
+
+	(void)kb;
+	if (!stat(hv_cur->mem, &st))
+		tf_sample(g, (long)(st.st_blocks / 2));
+}
+
+/* One guest with hvhost @opts; guest parameters @params. */
+static int hv_run(struct tf *t, struct hv_host *h, const char *opts,
+		  const char *params)
+{
+	char append[320], obj[160], chr[128], cmd[512];
+	const char *extra[] = {
+		"-object", obj, "-machine", "pc,memory-backend=ram",
+		"-chardev", chr,
+		"-device", "isa-serial,chardev=hv,iobase=0x2f8,irq=3", NULL,
+	};
+	struct guest g = {
+		.append = append, .line = tf_line, .sample = hv_sample,
+		.priv = t, .extra = extra,
+	};
+	pid_t host;
+	FILE *f;
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	memset(h, 0, sizeof(*h));
+	t->t_90 = -1;
+	t->t_98 = -1;
+	t->reuse_bad = -1;
+	t->measure = "guest RAM file";
+	hv_cur = h;
+	snprintf(h->mem, sizeof(h->mem), "/dev/shm/aer-hv-%d", (int)getpid());
+	snprintf(h->sock, sizeof(h->sock), "/tmp/aer-hv-%d.sock", (int)getpid());
+	snprintf(h->log, sizeof(h->log), "/tmp/aer-hv-%d.log", (int)getpid());
+	unlink(h->mem);
+	unlink(h->sock);
+	snprintf(obj, sizeof(obj),
+		 "memory-backend-file,id=ram,size=2048M,mem-path=%s,share=on", h->mem);
+	snprintf(chr, sizeof(chr), "socket,id=hv,path=%s,server=on,wait=off", h->sock);
+	snprintf(append, sizeof(append),
+		 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 aeration=hyperv aeration.hyperv_test_host %s aer.mode=hyperv aer.mib=%ld",
+		 params, mib);
+	snprintf(cmd, sizeof(cmd), "exec %s --mem %s --socket %s --timeout 60 %s > %s 2>&1",
+		 hvhost, h->mem, h->sock, opts, h->log);
+	printf("host: %s\n", cmd);
+	host = fork();
+	if (host == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	run_guest(&g);
+	/* hvhost ends when QEMU closes the socket; do not wait forever. */
+	for (i = 0; i < 50 && waitpid(host, NULL, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (i == 50) {
+		kill(host, SIGKILL);
+		waitpid(host, NULL, 0);
+	}
+	f = fopen(h->log, "r");
+	while (f && fgets(cmd, sizeof(cmd), f)) {
+		if (sscanf(cmd, "hvhost: calls=%ld ranges=%ld discarded_kib=%ld bad=%ld",
+			   &h->calls, &h->ranges, &h->discarded_kib, &h->bad) == 4)
+			printf("host: %s", cmd);
+		else if (strncmp(cmd, "hvhost: hc ", 11) && strncmp(cmd, "hvhost: cpuid", 13))
+			printf("host| %s", cmd);
+	}
+	if (f)
+		fclose(f);
+	unlink(h->mem);
+	unlink(h->sock);
+	unlink(h->log);
+	if (g.kernel_trouble)
+		printf("host: kernel trouble in guest log: %s\n", g.trouble);
+	return g.kernel_trouble ? -1 : 0;
+}
+
+static int mode_hyperv(void)
+{
+	long want = (long)(RECLAIM_FRACTION * mib);
+	struct hv_host h;
+	struct tf t;
+	int trouble;
+
+	print_accel();
+	printf("\n== aeration=hyperv, TLFS test host over COM2, guest RAM in a shared file\n");
+	trouble = hv_run(&t, &h, "", "");
+	verdict(t.done && !strcmp(t.backend, "hyperv"),
+		"hyperv: guest ran to the end with backend=hyperv (got '%s')", t.backend);
+	verdict(t.freed && t.t_90 >= 0 && t.t_90 <= RECLAIM_DEADLINE_S &&
+		(t.rss_touched - t.rss_at_deadline) / 1024 >= want,
+		"hyperv: guest RAM file fell by >= %ld MiB within %.0f s of the free (%ld -> %ld MiB, 90%% at %.1f s)",
+		want, RECLAIM_DEADLINE_S, t.rss_touched / 1024,
+		t.rss_at_deadline / 1024, t.t_90);
+	verdict(memfree_back(&t), "hyperv: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
+		t.start_memfree, t.end_memfree);
+	verdict(t.reused && t.reuse_bad == 0,
+		"hyperv: %ld MiB reallocated after the discard, pattern intact (%ld bad)",
+		mib, t.reuse_bad);
+	verdict(h.calls > 0 && h.bad == 0,
+		"hyperv: host took %ld heat hints, %ld ranges, %ld MiB, %ld bad frames",
+		h.calls, h.ranges, h.discarded_kib / 1024, h.bad);
+	verdict(trouble == 0, "hyperv: no BUG/WARNING/panic in the guest log");
+	if (h.discarded_kib > 0)
+		printf("hyperv: %.1f hint calls and %.1f ranges per GiB discarded\n",
+		       h.calls * 1048576.0 / h.discarded_kib,
+		       h.ranges * 1048576.0 / h.discarded_kib);
+
+	printf("\n== hyperv, host refuses 4 KiB ranges (INVALID_PARAMETER); guest min_order 0\n");
+	trouble = hv_run(&t, &h, "--reject-small", "aer.min_order=0");
+	verdict(t.refused && t.min_order >= 9,
+		"reject-small: guest fell back to 2 MiB blocks (min_order %u)", t.min_order);
+	verdict(t.freed && t.t_90 >= 0 && t.t_90 <= RECLAIM_DEADLINE_S,
+		"reject-small: guest RAM file still fell by >= %ld MiB within %.0f s (90%% at %.1f s)",
+		want, RECLAIM_DEADLINE_S, t.t_90);
+	verdict(memfree_back(&t) && t.reused && t.reuse_bad == 0 && trouble == 0,
+		"reject-small: MemFree back, pattern intact (%ld bad), no BUG/WARNING/panic",
+		t.reuse_bad);
+
+	printf("\n== hyperv, host fails every heat hint (ACCESS_DENIED)\n");
+	trouble = hv_run(&t, &h, "--fail-all 6", "");
+	verdict(t.stopped && !strcmp(t.backend, "none"),
+		"fail-all: backend stopped after repeated failures (backend '%s')", t.backend);
+	verdict(t.freed && (t.rss_touched - t.rss_at_deadline) / 1024 < mib / 10,
+		"fail-all: nothing discarded (guest RAM file fell %ld MiB)",
+		(t.rss_touched - t.rss_at_deadline) / 1024);
+	verdict(memfree_back(&t) && t.reused && t.reuse_bad == 0 && trouble == 0,
+		"fail-all: MemFree back, pattern intact (%ld bad), no BUG/WARNING/panic",
+		t.reuse_bad);
+	printf("hyperv: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 static int mode_demo(void)
 {
 	struct tf t;
@@ -505,8 +672,11 @@ struct xr {
 	double reuse_s;
 	long reclaim_pages, reclaim_ns;		/* from the guest's sysfs */
 	long start_memfree, end_memfree;
+	/* The injected round: bad words, blocks held, held pages left after. */
+	long inj_bad, inj_held, inj_failures, held_left, returned, ret_memfree;
+	double ret_s;
 	char backend[32];
-	bool done, freed, reused;
+	bool done, freed, reused, injected, held_back;
 };
 
 static void xr_line(struct guest *g, const char *l)
@@ -545,8 +715,14 @@ static void xr_line(struct guest *g, const char *l)
 		x->reuse_tot = t;
 		x->reused = true;
 	}
+	if (sscanf(l, "AER inject mib=%*d bad_words=%ld seconds=%*f held_blocks=%ld injected_failures=%ld",
+		   &x->inj_bad, &x->inj_held, &x->inj_failures) == 3)
+		x->injected = true;
+	if (sscanf(l, "AER held-return seconds=%lf held_pages=%ld returned_blocks=%ld memfree_kb=%ld",
+		   &x->ret_s, &x->held_left, &x->returned, &x->ret_memfree) == 4)
+		x->held_back = true;
 	p = strstr(l, " reclaim_pages=");
-	if (p)
+	if (p && !x->injected)
 		sscanf(p, " reclaim_pages=%ld reclaim_ns=%ld", &x->reclaim_pages,
 		       &x->reclaim_ns);
 	p = strstr(l, " backend=");
@@ -616,6 +792,16 @@ static int mode_xen(void)
 	verdict(on.reused && on.reuse_tot - on.end_tot >= want,
 		"xen: dom0 tot_pages rose again on reuse (%ld -> %ld MiB)",
 		on.end_tot / 1024, on.reuse_tot / 1024);
+	verdict(on.injected && on.inj_bad == 0 && on.inj_held > 0 &&
+		on.inj_failures > 0,
+		"xen, injected failures: pattern intact (%ld bad), %ld blocks held, %ld failures injected",
+		on.inj_bad, on.inj_held, on.inj_failures);
+	verdict(on.held_back && on.held_left == 0 && on.returned == on.inj_held,
+		"xen, injected failures: all %ld held blocks given back within %.1f s (%ld pages left)",
+		on.returned, on.ret_s, on.held_left);
+	verdict(on.held_back && on.ret_memfree >= on.start_memfree - 16 * 1024,
+		"xen, injected failures: MemFree back to %ld MiB (start %ld MiB)",
+		on.ret_memfree / 1024, on.start_memfree / 1024);
 	verdict(trouble_on == 0, "xen: no BUG/WARNING/panic in the log");
 	verdict(off.done && !strcmp(off.backend, "none"),
 		"off: dom0 ran to the end with backend=none (got '%s')", off.backend);
@@ -1039,6 +1225,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hostrun virtio|kunit|input|storm|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
 		"       hostrun xen --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
+		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
 		"       hostrun rss PID [SECONDS]\n"
 		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
@@ -1066,6 +1253,8 @@ int main(int argc, char **argv)
 			qemu = argv[++i];
 		else if (!strcmp(argv[i], "--xen") && i + 1 < argc)
 			xen = argv[++i];
+		else if (!strcmp(argv[i], "--hvhost") && i + 1 < argc)
+			hvhost = argv[++i];
 		else if (!strcmp(argv[i], "--stock") && i + 1 < argc)
 			stock = argv[++i];
 		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
@@ -1098,6 +1287,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "demo"))
 		return mode_demo();
+	if (!strcmp(argv[1], "hyperv"))
+		return mode_hyperv();
 	if (!strcmp(argv[1], "xen")) {
 		if (!xen) {
 			usage();

@@ -10,8 +10,13 @@
  *               way, unbind virtio_balloon (its remove() unregisters the
  *               backend) and bind it again a second later
  *   xen         the same in a Xen dom0, with Xen's free memory and the
- *               domain's tot_pages from /xenmon (libxenctrl) on every line;
- *               then allocate it all again and check a pattern in every page
+ *               domain's tot_pages from /xenaer (libxenctrl) on every line;
+ *               then allocate it all again and check a pattern in every page;
+ *               then once more with injected failures (debugfs): every 3rd
+ *               reclaim fails as if Xen had no memory, every 4th report
+ *               fails; the pattern must hold and held blocks come back
+ *   hyperv      touch-free, then allocate it all again and check a pattern
+ *               (the host discarded it: every page refaults as zeros)
  *   pf1         will-it-scale page_fault1: one task per CPU maps 128 MiB,
  *               touches every page, unmaps, for aer.secs seconds; pages/s
  *   churn       aer.rounds times: touch aer.mib MiB, free it, sleep
@@ -65,17 +70,29 @@ static long meminfo_kb(const char *key)
 	return val;
 }
 
-static void write_sysfs(const char *name, const char *val)
+static void write_file(const char *path, const char *val)
 {
-	char path[128];
-	int fd;
+	int fd = open(path, O_WRONLY);
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/aeration/%s", name);
-	fd = open(path, O_WRONLY);
 	if (fd < 0 || write(fd, val, strlen(val)) < 0)
 		printf("AER error cannot write %s to %s\n", val, path);
 	if (fd >= 0)
 		close(fd);
+}
+
+static void write_sysfs(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/aeration/%s", name);
+	write_file(path, val);
+}
+
+/* Fault injection, linux-glue/sysfs.c: fail every Nth report or reclaim. */
+static void inject(const char *reports, const char *reclaims)
+{
+	write_file("/sys/kernel/debug/aeration/fail_report_every", reports);
+	write_file("/sys/kernel/debug/aeration/fail_reclaim_every", reclaims);
 }
 
 /* A sysfs file's first line, or "-" if it is not there. */
@@ -103,7 +120,8 @@ static void print_counters(void)
 		"adaptive", "current_delay_ms",
 		"passes", "reports", "report_failures", "aerated_blocks",
 		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
-		"reclaims", "reclaim_failures", "held_blocks", "reclaim_pages",
+		"reclaims", "reclaim_failures", "held_blocks", "held_pages",
+		"returned_blocks", "injected_failures", "reclaim_pages",
 		"reclaim_ns",
 	};
 	char buf[64];
@@ -371,40 +389,77 @@ static const char *cmdline_get(const char *cmd, const char *key, char *out,
 	return out;
 }
 
-/* Xen's view, from /xenmon: "xen_free_kib=N tot_kib=N", or "". */
-static const char *xen_view(bool xen, char *buf, size_t size)
+/*
+ * Run /xenaer (no shell in the initramfs: fork and exec), its stdout and
+ * stderr in out.  Its exit status, or -1 if it did not run.
+ */
+static int xenaer(char *const argv[], char *out, size_t size)
 {
-	unsigned long free_kib, tot_kib, max_kib;
-	unsigned int domid;
-	char out[256];
-	int pfd[2];
+	int pfd[2], status = -1;
+	size_t used = 0;
 	ssize_t n;
 	pid_t pid;
 
-	buf[0] = 0;
-	if (!xen || pipe(pfd))
-		return buf;
-	/* No shell in the initramfs: fork and exec, read its one line. */
+	out[0] = 0;
+	if (pipe(pfd))
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
 		close(pfd[0]);
-		execl("/xenmon", "xenmon", NULL);
+		execv("/xenaer", argv);
 		_exit(127);
 	}
 	close(pfd[1]);
-	n = pid > 0 ? read(pfd[0], out, sizeof(out) - 1) : -1;
+	while (pid > 0 && used + 1 < size &&
+	       (n = read(pfd[0], out + used, size - 1 - used)) > 0)
+		used += n;
+	out[used] = 0;
 	close(pfd[0]);
 	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	out[n > 0 ? n : 0] = 0;
-	if (sscanf(out, "xen free_kib=%lu domid=%u tot_kib=%lu max_kib=%lu",
-		   &free_kib, &domid, &tot_kib, &max_kib) == 4)
-		snprintf(buf, size, " xen_free_kib=%lu tot_kib=%lu", free_kib,
-			 tot_kib);
+		waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Xen's view, from xenaer --json -d 0: " xen_free_kib=N tot_kib=N". */
+static const char *xen_view(bool xen, char *buf, size_t size)
+{
+	static char *const argv[] = { "xenaer", "--json", "-d", "0", NULL };
+	char out[512], *f, *t;
+
+	buf[0] = 0;
+	if (!xen)
+		return buf;
+	xenaer(argv, out, sizeof(out));
+	f = strstr(out, "\"free_kib\":");
+	t = strstr(out, "\"tot_kib\":");
+	out[strcspn(out, "\n")] = 0;
+	if (f && t)
+		snprintf(buf, size, " xen_free_kib=%lu tot_kib=%lu",
+			 strtoul(f + 11, NULL, 10), strtoul(t + 10, NULL, 10));
 	else
-		snprintf(buf, size, " xenmon_error=\"%.60s\"", out);
+		snprintf(buf, size, " xenaer_error=\"%.60s\"", out);
 	return buf;
+}
+
+/* xenaer's own output once, in the log: every domain, and a wrong -d. */
+static void xenaer_log(void)
+{
+	static char *const all[] = { "xenaer", NULL };
+	static char *const none[] = { "xenaer", "-d", "32000", NULL };
+	char *const *argv[] = { all, none };
+	char out[2048], *line, *save;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 2; i++) {
+		rc = xenaer(argv[i], out, sizeof(out));
+		for (line = strtok_r(out, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			printf("AER xenaer| %s\n", line);
+		printf("AER xenaer%s rc=%d\n", i ? " -d 32000" : "", rc);
+	}
 }
 
 /*
@@ -454,9 +509,10 @@ static void balloon_driver(const char *op)
 	       sysfs("backend", buf, sizeof(buf)));
 }
 
-static void touch_free(long mib, bool xen, bool unbind)
+static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 {
-	char xv[96];
+	char xv[96], buf[32], buf2[32];
+	double held_s = -1;
 	long bad;
 	size_t len = (size_t)mib << 20;
 	long start_free, touched_free;
@@ -498,8 +554,6 @@ static void touch_free(long mib, bool xen, bool unbind)
 		balloon_driver("bind");
 	}
 	for (i = 1; i <= 40; i++) {
-		char buf[32];
-
 		usleep(500000);
 		printf("AER t=%.1f memfree_kb=%ld free_aerated_bytes=%s%s\n",
 		       now() - t0, meminfo_kb("MemFree"),
@@ -510,14 +564,47 @@ static void touch_free(long mib, bool xen, bool unbind)
 	printf("AER end memfree_kb=%ld start_memfree_kb=%ld%s\n",
 	       meminfo_kb("MemFree"), start_free, xen_view(xen, xv, sizeof(xv)));
 	print_counters();
-	if (!xen)
+	if (!xen && !reuse)
 		return;
 
-	/* Reuse: every frame must come back from Xen, contents intact. */
+	/* Reuse: every frame must come back (Xen) or refault, contents intact. */
 	t0 = now();
 	bad = pattern_check(len, xen, xv, sizeof(xv));
-	printf("AER reuse mib=%ld bad_words=%ld seconds=%.1f%s\n", mib, bad,
-	       now() - t0, xv);
+	printf("AER reuse mib=%ld bad_words=%ld seconds=%.1f memfree_kb=%ld%s\n",
+	       mib, bad, now() - t0, meminfo_kb("MemFree"), xv);
+	print_counters();
+	print_klog();
+	if (!xen || !strcmp(sysfs("backend", buf, sizeof(buf)), "none"))
+		return;
+
+	/*
+	 * Once more, with Xen "out of memory" for every 3rd reclaim: those
+	 * blocks must be held, never handed out, and come back afterwards.
+	 */
+	sleep(4);	/* the memory just freed is aerated again */
+	inject("4", "3");
+	t0 = now();
+	bad = pattern_check(len, xen, xv, sizeof(xv));
+	printf("AER inject mib=%ld bad_words=%ld seconds=%.1f held_blocks=%s injected_failures=%s\n",
+	       mib, bad, now() - t0, sysfs("held_blocks", buf, sizeof(buf)),
+	       sysfs("injected_failures", buf2, sizeof(buf2)));
+	inject("0", "0");
+	/*
+	 * Held blocks come back within AER_HELD_RETRY_MS or so; MemFree
+	 * lags while the per-cpu free lists shrink back (vmstat decay).
+	 */
+	t0 = now();
+	for (i = 0; i < 80; i++) {
+		if (held_s < 0 && !strcmp(sysfs("held_pages", buf, sizeof(buf)), "0"))
+			held_s = now() - t0;
+		if (held_s >= 0 && meminfo_kb("MemFree") >= start_free - 16384)
+			break;
+		usleep(250000);
+	}
+	printf("AER held-return seconds=%.1f held_pages=%s returned_blocks=%s memfree_kb=%ld start_memfree_kb=%ld\n",
+	       held_s, sysfs("held_pages", buf, sizeof(buf)),
+	       sysfs("returned_blocks", buf2, sizeof(buf2)),
+	       meminfo_kb("MemFree"), start_free);
 	print_counters();
 }
 
@@ -530,6 +617,7 @@ int main(void)
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	fd = open("/proc/cmdline", O_RDONLY);
@@ -545,11 +633,16 @@ int main(void)
 		write_sysfs("adaptive", arg);
 	if (cmdline_get(cmd, "aer.delay=", arg, sizeof(arg)))
 		write_sysfs("delay_ms", arg);
+	if (cmdline_get(cmd, "aer.min_order=", arg, sizeof(arg)))
+		write_sysfs("min_order", arg);
 
 	printf("AER init mode=%s\n", mode);
+	if (!strcmp(mode, "xen"))
+		xenaer_log();
 	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen") ||
-	    !strcmp(mode, "unbind"))
-		touch_free(atol(mib), !strcmp(mode, "xen"), !strcmp(mode, "unbind"));
+	    !strcmp(mode, "unbind") || !strcmp(mode, "hyperv"))
+		touch_free(atol(mib), !strcmp(mode, "xen"), !strcmp(mode, "unbind"),
+			   !strcmp(mode, "hyperv"));
 	else if (!strcmp(mode, "inputs"))
 		inputs();
 	else if (!strcmp(mode, "storm"))
