@@ -9,7 +9,7 @@
 #   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-storm  allocation storms and the OOM killer, engine flat out
-#   make check-debug  kunit, virtio, storm and xen again on a KASAN/lockdep kernel
+#   make check-debug  kunit, virtio, storm and hyperv again on a KASAN/lockdep kernel
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make check-hyperv end to end: a TLFS test host must discard the guest's RAM
 #   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn)
@@ -313,7 +313,7 @@ check-hyperv: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost \
 # WARNING line in a guest log fails them.  Not Xen: a KASAN kernel dies as
 # Xen PV dom0 in early boot here (a fault in the KASAN shadow), so that
 # column is skipped, and says so.
-check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost
 	@rm -f $(OUT)/debug-*.log; \
 	$(OUT)/hostrun kunit --kernel $(BZIMAGE_DEBUG) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/debug-kunit.log; \
@@ -321,9 +321,11 @@ check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
 		| tee $(OUT)/debug-virtio.log; \
 	$(OUT)/hostrun storm --kernel $(BZIMAGE_DEBUG) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/debug-storm.log; \
+	$(OUT)/hostrun hyperv --hvhost $(OUT)/hvhost --kernel $(BZIMAGE_DEBUG) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/debug-hyperv.log; \
 	echo "SKIP debug xen: the KASAN kernel crashes as Xen PV dom0 in early boot (fault in the KASAN shadow); Xen runs on the normal kernel in check-xen"; \
-	cat $(OUT)/debug-*.log | awk '/^(kunit|virtio|storm): [0-9]+ passed, [0-9]+ failed$$/ \
-		{ p += $$2; f += $$4; n++ } END { if (n < 3) f++; \
+	cat $(OUT)/debug-*.log | awk '/^(kunit|virtio|storm|hyperv): [0-9]+ passed, [0-9]+ failed$$/ \
+		{ p += $$2; f += $$4; n++ } END { if (n < 4) f++; \
 		printf "debug: %d passed, %d failed\n", p, f; exit f > 0 }' | tee $(OUT)/check-debug.log
 
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.

@@ -28,7 +28,7 @@ void aer_engine_init(struct aer_engine *e)
 	e->capacity = 32;
 	e->delay_ms = AER_DEFAULT_DELAY_MS;
 	e->adaptive = 1;
-	e->cur_delay_ms = AER_FAST_DELAY_MS;
+	e->cur_delay_ms = AER_AGE_MS;
 	e->lowest_order = aerg_nr_orders();
 }
 
@@ -127,6 +127,8 @@ bool aer_request(struct aer_engine *e)
 {
 	if (atomic_read(&e->state) == AER_REQUESTED)
 		return false;
+	/* Newly freed blocks must age before the next pass: no fast drain. */
+	WRITE_ONCE(e->fresh, true);
 	/* A running pass sees REQUESTED when it ends and asks to run again. */
 	return atomic_xchg(&e->state, AER_REQUESTED) == AER_IDLE;
 }
@@ -312,7 +314,8 @@ static int aer_cycle(struct aer_engine *e, struct aer_zone *z,
 			continue;
 
 		if (budget < 0) {
-			/* Leave the rest for the next pass. */
+			/* Leave the rest for the next pass, soon. */
+			e->drain = true;
 			atomic_set(&e->state, AER_REQUESTED);
 			next = blk;
 			break;
@@ -381,13 +384,17 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * The adaptive delay.  A fixed delay cannot win both ways: short, and memory
  * that is freed and soon reallocated gets reported and refaulted (churn);
  * long, and an idle guest keeps its free memory from the host for seconds.
- * So: start fast; if a quarter or more of what the last pass aerated was
- * reused within AER_CHURN_WINDOW_MS, that looks like churn: double the
- * delay, and if it happens twice in a row go straight to AER_SLOW_DELAY_MS,
+ * Upstream's 2 s delay loses the second way less by its length than by its
+ * repetition: each pass takes 1/16 of a free list and waits 2 s again.  So:
+ * a block freed now waits AER_AGE_MS (2 s, as upstream: memory reused
+ * within that is never reported), but the backlog a pass leaves drains at
+ * AER_FAST_DELAY_MS.  If a quarter or more of what the last pass aerated
+ * was reused within AER_CHURN_WINDOW_MS, that is churn past the age: double
+ * it, and if it happens twice in a row go straight to AER_SLOW_DELAY_MS,
  * because every round spent finding the right delay is a round of
  * refaults.  One reuse (a program starting) is not a pattern.  Otherwise
- * halve the delay, down to AER_FAST_DELAY_MS.  A pass that aerated nothing
- * teaches nothing.
+ * halve it, down to AER_AGE_MS.  A pass that aerated nothing teaches
+ * nothing.
  */
 static void aer_adapt(struct aer_engine *e)
 {
@@ -402,7 +409,7 @@ static void aer_adapt(struct aer_engine *e)
 		    AER_SLOW_DELAY_MS : d * 2;
 	} else {
 		e->churn_streak = 0;
-		d = d / 2 > AER_FAST_DELAY_MS ? d / 2 : AER_FAST_DELAY_MS;
+		d = d / 2 > AER_AGE_MS ? d / 2 : AER_AGE_MS;
 	}
 	WRITE_ONCE(e->cur_delay_ms, d);
 }
@@ -410,9 +417,11 @@ static void aer_adapt(struct aer_engine *e)
 /* How long the caller waits before the next pass. */
 unsigned int aer_next_delay_ms(struct aer_engine *e)
 {
-	unsigned int d = READ_ONCE(e->adaptive) ? READ_ONCE(e->cur_delay_ms) :
-						  READ_ONCE(e->delay_ms);
+	unsigned int d = READ_ONCE(e->delay_ms);
 
+	if (READ_ONCE(e->adaptive))
+		d = READ_ONCE(e->drain) && !READ_ONCE(e->fresh) ?
+		    AER_FAST_DELAY_MS : READ_ONCE(e->cur_delay_ms);
 	/* Held blocks: the hypervisor is short, no hurry. */
 	if (atomic_long_read(&e->stats.held_pages) > 0 && d < AER_HELD_RETRY_MS)
 		d = AER_HELD_RETRY_MS;
@@ -436,6 +445,8 @@ bool aer_pass(struct aer_engine *e)
 
 	atomic_set(&e->state, AER_ACTIVE);
 	atomic_long_inc(&e->stats.passes);
+	e->drain = false;
+	WRITE_ONCE(e->fresh, false);
 	aer_retry_held(e);
 	aer_adapt(e);
 	e->aerated_last = 0;
@@ -446,6 +457,7 @@ bool aer_pass(struct aer_engine *e)
 		/* Try again later, backing off: the failure may pass. */
 		unsigned int d = e->cur_delay_ms * 2;
 
+		e->drain = false;
 		WRITE_ONCE(e->cur_delay_ms, d < AER_SLOW_DELAY_MS ? d : AER_SLOW_DELAY_MS);
 		atomic_set(&e->state, AER_REQUESTED);
 	}

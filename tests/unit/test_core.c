@@ -312,16 +312,17 @@ static void test_adaptive_idle(void)
 	unsigned long n, i;
 
 	setup(false, 0, 4);
-	CHECK(aer_next_delay_ms(&mb_engine) == AER_FAST_DELAY_MS);
-	mb_engine.cur_delay_ms = 1600;
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
+	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
 	n = fill(pfns, 1 << 15, 0);
 	for (i = 0; i < n; i += 2)
 		mb_free(pfns[i], 0);
 	aer_pass(&mb_engine);
 	aer_pass(&mb_engine);
-	CHECK(mb_engine.cur_delay_ms == 800);
+	CHECK(mb_engine.cur_delay_ms == AER_SLOW_DELAY_MS / 2);
 	run_passes();
-	CHECK(aer_next_delay_ms(&mb_engine) == AER_FAST_DELAY_MS);
+	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
 	/* Fixed mode ignores all that. */
 	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0) == 0);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_DEFAULT_DELAY_MS);
@@ -349,10 +350,33 @@ static void test_adaptive_churn(void)
 		aer_pass(&mb_engine);	/* learns from the reuse */
 		/* Once is not a pattern: double.  Twice: the slow delay. */
 		CHECK(mb_engine.cur_delay_ms ==
-		      (round ? AER_SLOW_DELAY_MS : 2 * AER_FAST_DELAY_MS));
+		      (round ? AER_SLOW_DELAY_MS : 2 * AER_AGE_MS));
 		CHECK_STATE();
 	}
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_SLOW_DELAY_MS);
+	passed++;
+}
+
+/*
+ * A backlog the per-pass budget left drains fast; blocks freed meanwhile
+ * make the next pass wait the age, so they are not reported young.
+ */
+static void test_drain_and_age(void)
+{
+	setup(false, 0, 4);
+	CHECK(aer_pass(&mb_engine) == true);	/* budget: a backlog is left */
+	CHECK(mb_engine.drain);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_FAST_DELAY_MS);
+	/* A free while the pass is queued: the next pass waits the age. */
+	atomic_set(&mb_engine.state, AER_IDLE);
+	mb_free(mb_alloc(0, 1), 0);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
+	run_passes();
+	CHECK(!mb_engine.drain);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
+	/* Fixed mode: always delay_ms. */
+	aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_DEFAULT_DELAY_MS);
 	passed++;
 }
 
@@ -362,10 +386,11 @@ static void test_failure_backoff(void)
 	setup(false, 9, 4);
 	mb_tb.fail_reports = 3;
 	CHECK(aer_pass(&mb_engine) == true);
-	CHECK(mb_engine.cur_delay_ms == 2 * AER_FAST_DELAY_MS);
+	CHECK(mb_engine.cur_delay_ms == 2 * AER_AGE_MS);
+	CHECK(aer_next_delay_ms(&mb_engine) == 2 * AER_AGE_MS);
 	CHECK(aer_pass(&mb_engine) == true);
 	CHECK(aer_pass(&mb_engine) == true);
-	CHECK(mb_engine.cur_delay_ms == 8 * AER_FAST_DELAY_MS);
+	CHECK(mb_engine.cur_delay_ms == AER_SLOW_DELAY_MS);
 	run_passes();
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
 	passed++;
@@ -639,6 +664,7 @@ int main(void)
 	RUN(test_report_failure);
 	RUN(test_adaptive_idle);
 	RUN(test_adaptive_churn);
+	RUN(test_drain_and_age);
 	RUN(test_failure_backoff);
 	RUN(test_held);
 	RUN(test_injected_failures);
