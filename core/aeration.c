@@ -127,8 +127,6 @@ bool aer_request(struct aer_engine *e)
 {
 	if (atomic_read(&e->state) == AER_REQUESTED)
 		return false;
-	/* Newly freed blocks must age before the next pass: no fast drain. */
-	WRITE_ONCE(e->fresh, true);
 	/* A running pass sees REQUESTED when it ends and asks to run again. */
 	return atomic_xchg(&e->state, AER_REQUESTED) == AER_IDLE;
 }
@@ -386,9 +384,9 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * long, and an idle guest keeps its free memory from the host for seconds.
  * Upstream's 2 s delay loses the second way less by its length than by its
  * repetition: each pass takes 1/16 of a free list and waits 2 s again.  So:
- * a block freed now waits AER_AGE_MS (2 s, as upstream: memory reused
- * within that is never reported), but the backlog a pass leaves drains at
- * AER_FAST_DELAY_MS.  If a quarter or more of what the last pass aerated
+ * after a free the first pass waits AER_AGE_MS (2 s, as upstream: memory
+ * freed and reused within that is never reported), but the backlog a pass
+ * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.  If a quarter or more of what the last pass aerated
  * was reused within AER_CHURN_WINDOW_MS, that is churn past the age: double
  * it, and if it happens twice in a row go straight to AER_SLOW_DELAY_MS,
  * because every round spent finding the right delay is a round of
@@ -420,8 +418,8 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
 	unsigned int d = READ_ONCE(e->delay_ms);
 
 	if (READ_ONCE(e->adaptive))
-		d = READ_ONCE(e->drain) && !READ_ONCE(e->fresh) ?
-		    AER_FAST_DELAY_MS : READ_ONCE(e->cur_delay_ms);
+		d = READ_ONCE(e->drain) ? AER_FAST_DELAY_MS :
+					  READ_ONCE(e->cur_delay_ms);
 	/* Held blocks: the hypervisor is short, no hurry. */
 	if (atomic_long_read(&e->stats.held_pages) > 0 && d < AER_HELD_RETRY_MS)
 		d = AER_HELD_RETRY_MS;
@@ -446,7 +444,6 @@ bool aer_pass(struct aer_engine *e)
 	atomic_set(&e->state, AER_ACTIVE);
 	atomic_long_inc(&e->stats.passes);
 	e->drain = false;
-	WRITE_ONCE(e->fresh, false);
 	aer_retry_held(e);
 	aer_adapt(e);
 	e->aerated_last = 0;

@@ -29,9 +29,9 @@
 #define AER_DEFAULT_DELAY_MS	2000
 #define AER_MAX_DELAY_MS	60000
 /*
- * Adaptive delay: a freed block waits at least AER_AGE_MS (upstream's
- * delay) before it is reported, up to AER_SLOW_DELAY_MS under churn; a
- * backlog left by the per-pass budget drains every AER_FAST_DELAY_MS.
+ * Adaptive delay: after a free the first pass waits AER_AGE_MS (upstream's
+ * delay), up to AER_SLOW_DELAY_MS under churn; a backlog left by the
+ * per-pass budget drains every AER_FAST_DELAY_MS.
  * And how soon a reuse counts as churn.
  */
 #define AER_FAST_DELAY_MS	100
@@ -79,7 +79,6 @@ struct aer_engine {
 	unsigned int adaptive;		/* 1: pick the delay from what we see */
 	unsigned int cur_delay_ms;	/* the adaptive delay (the age) */
 	bool drain;			/* the last pass left a backlog */
-	bool fresh;			/* blocks were freed since the pass began */
 	unsigned long long last_pass_ns;	/* when the last pass ended */
 	unsigned long aerated_last;	/* blocks marked by the last pass */
 	atomic_long_t quick_reuse;	/* of those, reused within the window */
