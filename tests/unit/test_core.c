@@ -8,20 +8,10 @@
 #include <stdlib.h>
 
 #include "buddy.h"
+#include "check.h"
 #include "../../core/glue.h"
 
-static int passed, failed;
-
 #define tb mb_tb
-static const char *cur;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s: %s:%d: %s\n", cur, __FILE__, __LINE__, #cond); \
-		failed++;						\
-		return;							\
-	}								\
-} while (0)
 
 #define CHECK_STATE() do {						\
 	const char *why = mb_check();					\
@@ -106,7 +96,6 @@ static void test_policy(void)
 	shim_log[0] = 0;
 	aer_policy_parse(&p, "virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio,virtio");
 	CHECK(p.nr == AER_NR_BACKENDS && strstr(shim_log, "longer than"));
-	passed++;
 }
 
 static void test_tunables(void)
@@ -135,7 +124,6 @@ static void test_tunables(void)
 	CHECK(aer_set_tunable(&mb_engine, AER_MIN_ORDER, 4) == -ERANGE);
 	CHECK(aer_set_tunable(&mb_engine, AER_CAPACITY, 17) == -ERANGE);
 	CHECK(mb_engine.min_order == 5 && mb_engine.capacity == 16);
-	passed++;
 }
 
 static void test_threshold(void)
@@ -159,7 +147,6 @@ static void test_threshold(void)
 	run_passes();
 	CHECK(atomic_read(&mb_engine.state) == AER_IDLE);
 	CHECK_STATE();
-	passed++;
 }
 
 static void test_pass_aerates_all(void)
@@ -182,7 +169,6 @@ static void test_pass_aerates_all(void)
 	aer_request(&mb_engine);
 	run_passes();
 	CHECK(tb.calls == 0);
-	passed++;
 }
 
 static void test_capacity_and_budget(void)
@@ -208,7 +194,6 @@ static void test_capacity_and_budget(void)
 	CHECK(tb.blocks == 16384);
 	CHECK(mb_count_aerated_pages() == 16384);
 	CHECK_STATE();
-	passed++;
 }
 
 static void test_rotation(void)
@@ -226,7 +211,6 @@ static void test_rotation(void)
 	CHECK(h->next != h && !h->next->aerated);
 	/* And aerated blocks sit at the tail. */
 	CHECK(h->prev->aerated);
-	passed++;
 }
 
 static void test_alloc_split_merge_clear_mark(void)
@@ -257,7 +241,6 @@ static void test_alloc_split_merge_clear_mark(void)
 	CHECK(!mb_pages[a + 512].aerated);
 	CHECK(atomic_long_read(&mb_engine.stats.reused[9]) == 1);
 	CHECK_STATE();
-	passed++;
 }
 
 static void test_reclaim_before_reuse(void)
@@ -283,7 +266,6 @@ static void test_reclaim_before_reuse(void)
 	CHECK((unsigned long)atomic_long_read(&mb_engine.stats.reclaims) == tb.reclaims);
 	CHECK(tb.reclaims == tb.blocks);
 	CHECK_STATE();
-	passed++;
 }
 
 static void test_report_failure(void)
@@ -303,7 +285,6 @@ static void test_report_failure(void)
 	free_pages = mb_zones[0].free_pages;
 	CHECK(mb_count_aerated_pages() == free_pages);
 	CHECK_STATE();
-	passed++;
 }
 
 /* Idle: what is aerated stays free, so the delay shrinks to the minimum. */
@@ -327,7 +308,6 @@ static void test_adaptive_idle(void)
 	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0) == 0);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_DEFAULT_DELAY_MS);
 	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 2) == -ERANGE);
-	passed++;
 }
 
 /* Churn: what a pass aerates is reallocated at once, so back off. */
@@ -354,7 +334,6 @@ static void test_adaptive_churn(void)
 		CHECK_STATE();
 	}
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_SLOW_DELAY_MS);
-	passed++;
 }
 
 /* A backlog the per-pass budget left drains fast; a new free waits the age. */
@@ -371,7 +350,6 @@ static void test_drain_and_age(void)
 	/* Fixed mode: always delay_ms. */
 	aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_DEFAULT_DELAY_MS);
-	passed++;
 }
 
 /* A failing backend: try again later, backing off. */
@@ -387,7 +365,6 @@ static void test_failure_backoff(void)
 	CHECK(mb_engine.cur_delay_ms == AER_SLOW_DELAY_MS);
 	run_passes();
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
-	passed++;
 }
 
 /* Injected failures: the backend never sees every Nth batch. */
@@ -404,7 +381,6 @@ static void test_injected_failures(void)
 	CHECK((unsigned long)atomic_long_read(&mb_engine.stats.reports) == mb_tb.calls);
 	CHECK(mb_count_gone() == mb_count_aerated_pages());
 	CHECK_STATE();
-	passed++;
 }
 
 /* A block the backend cannot bring back stays out of the allocator. */
@@ -434,7 +410,6 @@ static void test_held(void)
 	CHECK(atomic_long_read(&mb_engine.stats.held_pages) == 0);
 	CHECK(mb_zones[0].free_pages == free_before);
 	CHECK_STATE();
-	passed++;
 }
 
 /*
@@ -492,7 +467,6 @@ static void test_reclaim_failure_holds(void)
 	n = fill(pfns, 1 << 15, 0);
 	CHECK(n == total && mb_gone_handed_out == 0 && mb_count_gone() == 0);
 	CHECK_STATE();
-	passed++;
 }
 
 /* fail_reclaim_every: injected reclaim failures hold blocks, lose none. */
@@ -508,7 +482,6 @@ static void test_injected_reclaim_failures(void)
 	CHECK(mb_gone_handed_out == 0);
 	CHECK(n + mb_nr_held() == (1 << 15) >> 9);
 	CHECK_STATE();
-	passed++;
 }
 
 static void test_watermark_and_isolate(void)
@@ -546,7 +519,6 @@ static void test_watermark_and_isolate(void)
 	run_passes();
 	CHECK(tb.calls == 0);
 	CHECK_STATE();
-	passed++;
 }
 
 /* While a batch is out, free the buddy of a reported block. */
@@ -583,7 +555,6 @@ static void test_merge_while_isolated(void)
 	run_passes();
 	CHECK_STATE();		/* a's frames came back when it merged */
 	CHECK(mb_count_gone() == mb_count_aerated_pages());
-	passed++;
 }
 
 static void test_deactivate(void)
@@ -597,7 +568,6 @@ static void test_deactivate(void)
 	CHECK(mb_engine.backend == NULL);
 	CHECK(aer_pass(&mb_engine) == false);
 	CHECK_STATE();
-	passed++;
 }
 
 /* Random alloc/free/pass with the state checked after every step. */
@@ -634,15 +604,8 @@ static void test_random(void)
 			CHECK_STATE();
 	}
 	CHECK_STATE();
-	passed++;
 }
 
-#define RUN(fn) do {						\
-	int f = failed;							\
-	cur = #fn;							\
-	fn();								\
-	printf("%s %s\n", failed == f ? "PASS" : "FAIL", cur);		\
-} while (0)
 
 int main(void)
 {

@@ -33,17 +33,7 @@
 #include <sys/stat.h>
 
 #include "../../hosts/hyperv/hvserve.h"
-
-static int passed, failed;
-static const char *cur;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s: %s:%d: %s\n", cur, __FILE__, __LINE__, #cond); \
-		failed++;						\
-		return;							\
-	}								\
-} while (0)
+#include "check.h"
 
 #define CHECK_EQ(a, b) do {						\
 	unsigned long long a_ = (a), b_ = (b);				\
@@ -53,14 +43,6 @@ static const char *cur;
 		failed++;						\
 		return;							\
 	}								\
-} while (0)
-
-#define RUN(fn) do {							\
-	int f0_ = failed;						\
-	cur = #fn;							\
-	fn();								\
-	if (failed == f0_)						\
-		passed++;						\
 } while (0)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

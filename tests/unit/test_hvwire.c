@@ -11,20 +11,11 @@
 
 #include "../../backends/hyperv.h"
 #include "../../hosts/hyperv/tlfs.h"
+#include "check.h"
 
 #define MAX_PFN		(1UL << 22)	/* 16 GiB of guest RAM */
 
 static unsigned char hinted[MAX_PFN], discarded[MAX_PFN];
-static int passed, failed;
-static const char *cur;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s: %s:%d: %s\n", cur, __FILE__, __LINE__, #cond); \
-		failed++;						\
-		return;							\
-	}								\
-} while (0)
 
 static int record(void *ctx, uint64_t off, uint64_t len)
 {
@@ -83,7 +74,6 @@ static void test_one_2m_block(void)
 	CHECK(hint.header == 2);
 	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 1);
 	CHECK(same_pages());
-	passed++;
 }
 
 /* Neighbours merge into one range; the batch arrives unsorted. */
@@ -100,7 +90,6 @@ static void test_merge_sorted(void)
 	CHECK((hint.ranges[0] & 0x7ff) == 63);	/* 64 units of 2 MiB */
 	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 1);
 	CHECK(same_pages());
-	passed++;
 }
 
 /* 2048 units is the most one range holds: 4 KiB units overflow it. */
@@ -127,7 +116,6 @@ static void test_unit_limit(void)
 	CHECK(hint.ranges[0] == 2047 && hint.ranges[1] == (2048ULL << 12));
 	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 2);
 	CHECK(same_pages());
-	passed++;
 }
 
 /* 511 ranges, the most one input page holds, all accepted. */
@@ -142,7 +130,6 @@ static void test_max_ranges(void)
 	CHECK(nranges == 511);
 	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 511);
 	CHECK(same_pages());
-	passed++;
 }
 
 /* 4 KiB and 2 MiB units never share a range. */
@@ -159,7 +146,6 @@ static void test_mixed_units(void)
 	CHECK(hint.ranges[1] == ((256ULL << 12) | 255));
 	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 3);
 	CHECK(same_pages());
-	passed++;
 }
 
 /* A host that takes only 2 MiB pages refuses 4 KiB ranges. */
@@ -173,7 +159,6 @@ static void test_reject_small(void)
 	CHECK(AER_HV_STATUS(result) == AER_HV_STATUS_INVALID_PARAMETER);
 	/* Sorted, the 4 KiB range goes first: nothing done. */
 	CHECK(AER_HV_REPS_DONE(result) == 0);
-	passed++;
 }
 
 /* Random batches of every order: the host discards exactly the blocks. */
@@ -204,11 +189,7 @@ static void test_random(void)
 		CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == nranges);
 		CHECK(same_pages());
 	}
-	passed++;
 }
-
-#define RUN(fn) do { int f = failed; cur = #fn; fn();			\
-	printf("%s %s\n", failed == f ? "PASS" : "FAIL", cur); } while (0)
 
 int main(void)
 {
