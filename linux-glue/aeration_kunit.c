@@ -160,6 +160,15 @@ static void aeration_test_report_marks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_count_marked(), (unsigned long)(aerated - reused));
 }
 
+/* Again with a reclaim backend (frames "gone" until reclaimed), aerated. */
+static void kt_use_reclaim(struct kunit *test)
+{
+	aeration_deactivate(&kt_backend);
+	kt_backend.reclaim = kt_reclaim;
+	KUNIT_ASSERT_EQ(test, aeration_activate(&kt_backend), 0);
+	kt_run_until_idle();
+}
+
 /* An aerated block that is allocated gets reclaimed first, mark cleared. */
 static void aeration_test_reclaim_on_alloc(struct kunit *test)
 {
@@ -168,10 +177,7 @@ static void aeration_test_reclaim_on_alloc(struct kunit *test)
 	bool matched = false;
 	int i, n = 0;
 
-	aeration_deactivate(&kt_backend);
-	kt_backend.reclaim = kt_reclaim;
-	KUNIT_ASSERT_EQ(test, aeration_activate(&kt_backend), 0);
-	kt_run_until_idle();
+	kt_use_reclaim(test);
 	KUNIT_ASSERT_GT(test, kt.blocks, 0UL);
 
 	for (i = 0; i < ARRAY_SIZE(pages); i++) {
@@ -207,10 +213,7 @@ static void aeration_test_reclaim_failure_holds(struct kunit *test)
 	unsigned long j;
 	int i, n = 0;
 
-	aeration_deactivate(&kt_backend);
-	kt_backend.reclaim = kt_reclaim;
-	KUNIT_ASSERT_EQ(test, aeration_activate(&kt_backend), 0);
-	kt_run_until_idle();
+	kt_use_reclaim(test);
 	KUNIT_ASSERT_GT(test, kt.nr_gone, 0U);
 	WRITE_ONCE(aeration_engine.fail_reclaim_every, 2);
 
