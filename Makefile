@@ -103,11 +103,11 @@ $(OUT)/init: tests/guest/init.c
 	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
 # Operator tools.  aerstat: QMP, no libraries.
-$(OUT)/aerstat: hosts/kvm/aerstat.c
+$(OUT)/aerstat: hosts/kvm/aerstat.c hosts/cli.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) -O2 $< -o $@
 
-$(OUT)/aerstat-san: hosts/kvm/aerstat.c
+$(OUT)/aerstat-san: hosts/kvm/aerstat.c hosts/cli.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) $(SAN) $< -o $@
 
@@ -115,7 +115,7 @@ $(OUT)/aerstat-san: hosts/kvm/aerstat.c
 # can run it; Xen's headers want GNU C.
 XENLIBS := -lxenstore -lxenctrl -lxencall -lxenforeignmemory -lxendevicemodel \
 	   -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog
-$(OUT)/xenaer: hosts/xen/xenaer.c
+$(OUT)/xenaer: hosts/xen/xenaer.c hosts/cli.h
 	@mkdir -p $(OUT)
 	$(CC) -static -std=gnu11 -Wall -Wextra -Werror -g -O2 $< -o $@ $(XENLIBS) 2>&1 | \
 		{ grep -v 'statically linked applications' || true; }

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cli.h"
+
 #define GREETING_MS	5000
 #define REPLY_MS	10000
 #define MSG_MAX		(1 << 20)	/* a qom-list reply is a few KiB */
@@ -941,39 +943,6 @@ static int bad_usage(const char *what, const char *val)
 	return 2;
 }
 
-static bool parse_count(const char *s, long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return !errno && !*end && *out > 0;
-}
-
-static bool parse_seconds(const char *s, double *out)
-{
-	char *end;
-
-	if ((*s < '0' || *s > '9') && *s != '.')
-		return false;
-	*out = strtod(s, &end);
-	return !*end && isfinite(*out) && *out <= 86400;
-}
-
-/* The option getopt stopped at: "-x" for a short one, else the word. */
-static const char *opt_name(char **argv)
-{
-	static char buf[3] = "-";
-	const char *w = argv[optind - 1];
-
-	if (!optopt || optopt > 0xff || !strncmp(w, "--", 2))
-		return w;
-	buf[1] = (char)optopt;
-	return buf;
-}
-
 static int parse_opts(int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
@@ -984,6 +953,7 @@ static int parse_opts(int argc, char **argv, struct ctx *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_i = false, have_n = false;
+	unsigned long n;
 	int o;
 
 	c->count = 1;
@@ -1005,8 +975,9 @@ static int parse_opts(int argc, char **argv, struct ctx *c)
 			have_i = true;
 			break;
 		case 'n':
-			if (!parse_count(optarg, &c->count))
+			if (!parse_ulong(optarg, LONG_MAX, &n) || !n)
 				return bad_usage("-n wants a count of 1 or more", optarg);
+			c->count = n;
 			have_n = true;
 			break;
 		case 'j':

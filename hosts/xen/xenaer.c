@@ -24,6 +24,8 @@
 #include <xenctrl.h>
 #include <xenstore.h>
 
+#include "../cli.h"
+
 #define KIB_PER_PAGE	(XC_PAGE_SIZE / 1024)
 #define BATCH		256	/* domains per xc_domain_getinfolist call */
 #define UNKNOWN		(-1LL)
@@ -80,40 +82,6 @@ static int bad_usage(const char *what, const char *val)
 {
 	fprintf(stderr, "xenaer: %s: '%s'\ntry 'xenaer --help'\n", what, val);
 	return 2;
-}
-
-/* A plain decimal number: strtoul alone takes "-1", " 7" and "7x". */
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && !*end && *out <= max;
-}
-
-static bool parse_seconds(const char *s, double *out)
-{
-	char *end;
-
-	if ((*s < '0' || *s > '9') && *s != '.')
-		return false;
-	*out = strtod(s, &end);
-	return !*end && isfinite(*out) && *out <= 86400;
-}
-
-/* The option getopt stopped at: "-x" for a short one, else the word. */
-static const char *opt_name(char **argv)
-{
-	static char buf[3] = "-";
-	const char *w = argv[optind - 1];
-
-	if (!optopt || !strncmp(w, "--", 2))
-		return w;
-	buf[1] = (char)optopt;
-	return buf;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
