@@ -386,8 +386,9 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * repetition: each pass takes 1/16 of a free list and waits 2 s again.  So:
  * after a free the first pass waits AER_AGE_MS (2 s, as upstream: memory
  * freed and reused within that is never reported), but the backlog a pass
- * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.  If a quarter or more of what the last pass aerated
- * was reused within AER_CHURN_WINDOW_MS, that is churn past the age: double
+ * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.
+ * If a quarter or more of what the last pass aerated was reused within
+ * AER_CHURN_WINDOW_MS, that is churn past the age: double
  * it, and if it happens twice in a row go straight to AER_SLOW_DELAY_MS,
  * because every round spent finding the right delay is a round of
  * refaults.  One reuse (a program starting) is not a pattern.  Otherwise
