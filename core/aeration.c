@@ -80,6 +80,7 @@ static void aer_unaerate_all(struct aer_engine *e)
 	struct aer_zone *z;
 	struct aer_blk *blk, *next;
 	unsigned int order, mt;
+	int gone;
 
 	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
 		aerg_lock(z);
@@ -89,11 +90,10 @@ static void aer_unaerate_all(struct aer_engine *e)
 					next = aerg_next(z, order, mt, blk);
 					if (!aerg_aerated(blk))
 						continue;
-					if (!aer_leave(e, aerg_pfn(blk), order, false)) {
-						aerg_clear_aerated(blk);
-						continue;
-					}
+					gone = aer_leave(e, aerg_pfn(blk), order, false);
 					aerg_clear_aerated(blk);
+					if (!gone)
+						continue;
 					if (aerg_isolate(z, blk, order)) {
 						aer_count_reuse(e, order);
 						aer_hold(e, aerg_pfn(blk), order);
