@@ -301,6 +301,7 @@ struct tf {
 	char backend[32];
 	char unbound[32], rebound[32];	/* backend after unbind, after bind */
 	const char *measure;		/* what sample() measures */
+	const char *file;		/* hv_sample(): the guest RAM file */
 	long reuse_bad;			/* pattern check after the free */
 	unsigned int min_order;		/* from the last AER sysfs line */
 	bool done, freed, reused, refused, stopped;
@@ -509,14 +510,12 @@ struct hv_host {
 	long calls, ranges, discarded_kib, bad;
 };
 
-static struct hv_host *hv_cur;
-
 static void hv_sample(struct guest *g, long kb)
 {
 	struct stat st;
 
 	(void)kb;
-	if (!stat(hv_cur->mem, &st))
+	if (!stat(((struct tf *)g->priv)->file, &st))
 		tf_sample(g, (long)(st.st_blocks / 2));
 }
 
@@ -544,7 +543,7 @@ static int hv_run(struct tf *t, struct hv_host *h, const char *opts,
 	t->t_98 = -1;
 	t->reuse_bad = -1;
 	t->measure = "guest RAM file";
-	hv_cur = h;
+	t->file = h->mem;
 	snprintf(h->mem, sizeof(h->mem), "/dev/shm/aer-hv-%d", (int)getpid());
 	snprintf(h->sock, sizeof(h->sock), "/tmp/aer-hv-%d.sock", (int)getpid());
 	snprintf(h->log, sizeof(h->log), "/tmp/aer-hv-%d.log", (int)getpid());
