@@ -150,6 +150,7 @@ static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
 	} else {
 		err = b->reclaim(b, pfn, order);
 	}
+	aerg_trace(AER_OP_RECLAIM, b->id, pfn, order, err);
 	if (err) {
 		atomic_long_inc(&e->stats.reclaim_failures);
 		return err;
@@ -267,6 +268,7 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 	for (i = 0; i < e->nr; i++) {
 		struct aer_block *blk = &e->batch[i];
 
+		aerg_trace(AER_OP_REPORT, b->id, blk->pfn, blk->order, err);
 		if (blk->held) {
 			/* Its frames stayed with the hypervisor. */
 			aer_hold(e, blk->pfn, blk->order);

@@ -11,6 +11,8 @@
 #ifndef _AERATION_GLUE_H
 #define _AERATION_GLUE_H
 
+#include "../backends/backend.h"
+
 struct aer_zone;
 struct aer_blk;
 
@@ -47,6 +49,14 @@ unsigned long aerg_pfn(struct aer_blk *b);
 void aerg_hold(unsigned long pfn, unsigned int order);
 bool aerg_held_pop(unsigned long *pfn, unsigned int *order);
 struct aer_zone *aerg_pfn_zone(unsigned long pfn);
+
+/*
+ * One block reported or reclaimed, @result 0 or an error: the trace events
+ * aeration:report, :reclaim and :fail (linux-glue/trace.c).
+ */
+enum aer_op { AER_OP_REPORT, AER_OP_RECLAIM };
+void aerg_trace(enum aer_op op, enum aer_backend_id id, unsigned long pfn,
+		unsigned int order, int result);
 
 /* A monotonic clock, for the cost counters. */
 unsigned long long aerg_clock_ns(void);

@@ -292,6 +292,30 @@ static int run_guest(struct guest *g)
 
 /* ---- touch and free: shared by the virtio tier and the demo ---- */
 
+/* What the guest saw of the trace events aeration:report, :reclaim, :fail. */
+struct trace_seen {
+	long report, report_mib, report_failed;
+	long reclaim, reclaim_mib, reclaim_failed;
+	long fail, lost;
+	bool seen;
+};
+
+/* "AER trace at=@at ...": true if @l was that line. */
+static bool trace_line(const char *l, const char *at, struct trace_seen *t)
+{
+	char fmt[160];
+
+	snprintf(fmt, sizeof(fmt),
+		 "AER trace at=%s report=%%ld report_mib=%%ld report_failed=%%ld reclaim=%%ld reclaim_mib=%%ld reclaim_failed=%%ld fail=%%ld lost=%%ld",
+		 at);
+	if (sscanf(l, fmt, &t->report, &t->report_mib, &t->report_failed,
+		   &t->reclaim, &t->reclaim_mib, &t->reclaim_failed, &t->fail,
+		   &t->lost) != 8)
+		return false;
+	t->seen = true;
+	return true;
+}
+
 struct tf {
 	bool demo;
 	long rss_now, rss_touched, rss_at_deadline, rss_min_after;
@@ -303,6 +327,7 @@ struct tf {
 	const char *measure;		/* what sample() measures */
 	const char *file;		/* hv_sample(): the guest RAM file */
 	long reuse_bad;			/* pattern check after the free */
+	struct trace_seen tr_end;	/* trace events, touch to end */
 	unsigned int min_order;		/* from the last AER sysfs line */
 	bool done, freed, reused, refused, stopped;
 };
@@ -341,6 +366,8 @@ static void tf_line(struct guest *g, const char *l)
 	if (sscanf(l, "AER start memfree_kb=%ld", &t->start_memfree) == 1)
 		return;
 	if (sscanf(l, "AER end memfree_kb=%ld", &t->end_memfree) == 1)
+		return;
+	if (trace_line(l, "end", &t->tr_end))
 		return;
 	if (!strncmp(l, "AER freed", 9)) {
 		t->rss_touched = t->rss_now;
@@ -471,6 +498,12 @@ static int mode_virtio(void)
 		"virtio: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
 		on.start_memfree, on.end_memfree);
 	verdict(trouble_on == 0, "virtio: no BUG/WARNING/panic in the guest log");
+	verdict(on.tr_end.seen && on.tr_end.report_mib >= want &&
+		on.tr_end.report_failed == 0,
+		"virtio: trace aeration:report saw >= %ld MiB given (%ld MiB in %ld events, %ld failed)",
+		want, on.tr_end.report_mib, on.tr_end.report, on.tr_end.report_failed);
+	verdict(off.tr_end.seen && off.tr_end.report == 0,
+		"off: no aeration:report events (%ld)", off.tr_end.report);
 	verdict(off.done && !strcmp(off.backend, "none"),
 		"off: guest ran to the end with backend=none (got '%s')", off.backend);
 	verdict(off.freed && (off.rss_touched - off.rss_at_deadline) / 1024 < mib / 10,
@@ -674,6 +707,8 @@ struct xr {
 	/* The injected round: bad words, blocks held, held pages left after. */
 	long inj_bad, inj_held, inj_failures, held_left, returned, ret_memfree;
 	double ret_s;
+	/* Trace events: touch to end, the reuse, the injected round. */
+	struct trace_seen tr_end, tr_reuse, tr_inject;
 	char backend[32];
 	bool done, freed, reused, injected, held_back;
 };
@@ -714,6 +749,9 @@ static void xr_line(struct guest *g, const char *l)
 		x->reuse_tot = t;
 		x->reused = true;
 	}
+	if (trace_line(l, "end", &x->tr_end) || trace_line(l, "reuse", &x->tr_reuse) ||
+	    trace_line(l, "inject", &x->tr_inject))
+		return;
 	if (sscanf(l, "AER inject mib=%*d bad_words=%ld seconds=%*f held_blocks=%ld injected_failures=%ld",
 		   &x->inj_bad, &x->inj_held, &x->inj_failures) == 3)
 		x->injected = true;
@@ -801,6 +839,19 @@ static int mode_xen(void)
 	verdict(on.held_back && on.ret_memfree >= on.start_memfree - 16 * 1024,
 		"xen, injected failures: MemFree back to %ld MiB (start %ld MiB)",
 		on.ret_memfree / 1024, on.start_memfree / 1024);
+	verdict(on.tr_end.seen && on.tr_end.report_mib >= want / 1024 &&
+		on.tr_reuse.reclaim_mib >= want / 1024 &&
+		on.tr_reuse.reclaim_failed == 0,
+		"xen: trace saw >= %ld MiB in aeration:report (%ld MiB) and in aeration:reclaim on reuse (%ld MiB, %ld failed)",
+		want / 1024, on.tr_end.report_mib, on.tr_reuse.reclaim_mib,
+		on.tr_reuse.reclaim_failed);
+	verdict(on.tr_inject.seen && on.tr_inject.report_failed > 0 &&
+		on.tr_inject.reclaim_failed > 0 &&
+		(on.tr_inject.lost || on.tr_inject.fail ==
+		 on.tr_inject.report_failed + on.tr_inject.reclaim_failed),
+		"xen, injected failures: aeration:fail saw them (%ld events: %ld report, %ld reclaim; %ld lost)",
+		on.tr_inject.fail, on.tr_inject.report_failed,
+		on.tr_inject.reclaim_failed, on.tr_inject.lost);
 	verdict(trouble_on == 0, "xen: no BUG/WARNING/panic in the log");
 	verdict(off.done && !strcmp(off.backend, "none"),
 		"off: dom0 ran to the end with backend=none (got '%s')", off.backend);

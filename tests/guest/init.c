@@ -15,6 +15,8 @@
  *               then once more with injected failures (debugfs): every 3rd
  *               reclaim fails as if Xen had no memory, every 4th report
  *               fails; the pattern must hold and held blocks come back
+ *               (touch-free, xen and hyperv also record the trace events
+ *               aeration:report, :reclaim, :fail and print what they saw)
  *   hyperv      touch-free, then allocate it all again and check a pattern
  *               (the host discarded it: every page refaults as zeros)
  *   pf1         will-it-scale page_fault1: one task per CPU maps 128 MiB,
@@ -111,6 +113,74 @@ static const char *sysfs(const char *name, char *buf, size_t size)
 	if (f)
 		fclose(f);
 	return buf;
+}
+
+/*
+ * The trace events aeration:report, :reclaim and :fail, from tracefs.  Each
+ * trace_summary() counts the events since the last one, then clears the
+ * buffer; "lost" is what the ring buffer overwrote.
+ */
+#define TRACEFS "/sys/kernel/tracing"
+
+static void trace_clear(void)
+{
+	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static void trace_on(void)
+{
+	mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+	write_file(TRACEFS "/buffer_size_kb", "8192");
+	trace_clear();
+	write_file(TRACEFS "/events/aeration/enable", "1");
+}
+
+static void trace_summary(const char *at)
+{
+	long n[3] = { 0 }, mib4k[3] = { 0 }, failed[2] = { 0 };
+	long entries = -1, written = -1;
+	static const char *const ev[] = { " report: ", " reclaim: ", " fail: " };
+	char line[256], sample[3][160] = { "", "", "" };
+	unsigned int order;
+	int i, result;
+	const char *p;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	if (!f) {
+		printf("AER trace at=%s unavailable (no tracefs)\n", at);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "# entries-in-buffer/entries-written: %ld/%ld",
+			   &entries, &written) == 2)
+			continue;
+		for (i = 0; i < 3; i++) {
+			p = strstr(line, ev[i]);
+			if (!p || !strstr(p, " order=") ||
+			    sscanf(strstr(p, " order="), " order=%u result=%d",
+				   &order, &result) != 2)
+				continue;
+			n[i]++;
+			if (!result)
+				mib4k[i] += 1L << order;
+			else if (i < 2)
+				failed[i]++;
+			if (!sample[i][0])
+				snprintf(sample[i], sizeof(sample[i]), "%s", p + 1);
+		}
+	}
+	fclose(f);
+	trace_clear();
+	printf("AER trace at=%s report=%ld report_mib=%ld report_failed=%ld reclaim=%ld reclaim_mib=%ld reclaim_failed=%ld fail=%ld lost=%ld\n",
+	       at, n[0], mib4k[0] / 256, failed[0], n[1], mib4k[1] / 256,
+	       failed[1], n[2], written - entries);
+	for (i = 0; i < 3; i++)
+		if (sample[i][0])
+			printf("AER trace| %s\n", sample[i]);
 }
 
 static void print_counters(void)
@@ -527,6 +597,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	printf("AER start memfree_kb=%ld%s\n", start_free,
 	       xen_view(xen, xv, sizeof(xv)));
 	print_counters();
+	trace_on();
 
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -564,6 +635,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	printf("AER end memfree_kb=%ld start_memfree_kb=%ld%s\n",
 	       meminfo_kb("MemFree"), start_free, xen_view(xen, xv, sizeof(xv)));
 	print_counters();
+	trace_summary("end");
 	if (!xen && !reuse)
 		return;
 
@@ -573,6 +645,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	printf("AER reuse mib=%ld bad_words=%ld seconds=%.1f memfree_kb=%ld%s\n",
 	       mib, bad, now() - t0, meminfo_kb("MemFree"), xv);
 	print_counters();
+	trace_summary("reuse");
 	print_klog();
 	if (!xen || !strcmp(sysfs("backend", buf, sizeof(buf)), "none"))
 		return;
@@ -589,6 +662,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	       mib, bad, now() - t0, sysfs("held_blocks", buf, sizeof(buf)),
 	       sysfs("injected_failures", buf2, sizeof(buf2)));
 	inject("0", "0");
+	trace_summary("inject");
 	/*
 	 * Held blocks come back within AER_HELD_RETRY_MS or so; MemFree
 	 * lags while the per-cpu free lists shrink back (vmstat decay).

@@ -159,6 +159,8 @@ void mb_init(unsigned int nr_zones, unsigned long zone_pages)
 	mb_requests = 0;
 	mb_fail_isolate = false;
 	mb_gone_handed_out = 0;
+	memset(mb_traced, 0, sizeof(mb_traced));
+	memset(mb_traced_failed, 0, sizeof(mb_traced_failed));
 	held_head = held_tail = 0;
 	shim_log[0] = 0;
 	shim_log_lines = 0;
@@ -418,6 +420,19 @@ void mb_backend_init(bool reclaim_kind)
 }
 
 /* core/glue.h */
+
+unsigned long mb_traced[2], mb_traced_failed[2];
+
+void aerg_trace(enum aer_op op, enum aer_backend_id id, unsigned long pfn,
+		unsigned int order, int result)
+{
+	(void)id;
+	(void)pfn;
+	(void)order;
+	mb_traced[op]++;
+	if (result)
+		mb_traced_failed[op]++;
+}
 
 unsigned long long aerg_clock_ns(void)
 {

@@ -48,6 +48,8 @@ extern unsigned int mb_nr_zones;
 extern int mb_requests;		/* times the engine asked for a pass */
 extern bool mb_fail_isolate;	/* make aerg_isolate() fail */
 extern unsigned long mb_gone_handed_out;	/* must stay 0 */
+/* aerg_trace() calls by enum aer_op: blocks, blocks with an error. */
+extern unsigned long mb_traced[2], mb_traced_failed[2];
 
 /*
  * A backend that records what it is given.  The reclaim kind marks given

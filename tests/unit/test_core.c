@@ -265,6 +265,10 @@ static void test_reclaim_before_reuse(void)
 	CHECK(mb_count_gone() == 0);
 	CHECK((unsigned long)atomic_long_read(&mb_engine.stats.reclaims) == tb.reclaims);
 	CHECK(tb.reclaims == tb.blocks);
+	/* One trace event per block given and per block taken back. */
+	CHECK(mb_traced[AER_OP_REPORT] == tb.blocks);
+	CHECK(mb_traced[AER_OP_RECLAIM] == tb.reclaims);
+	CHECK(mb_traced_failed[AER_OP_REPORT] + mb_traced_failed[AER_OP_RECLAIM] == 0);
 	CHECK_STATE();
 }
 
@@ -380,6 +384,9 @@ static void test_injected_failures(void)
 	      atomic_long_read(&mb_engine.stats.report_failures));
 	CHECK((unsigned long)atomic_long_read(&mb_engine.stats.reports) == mb_tb.calls);
 	CHECK(mb_count_gone() == mb_count_aerated_pages());
+	/* Every block of an injected batch is traced as failed. */
+	CHECK(mb_traced_failed[AER_OP_REPORT] > 0);
+	CHECK(mb_traced[AER_OP_REPORT] - mb_traced_failed[AER_OP_REPORT] == mb_tb.blocks);
 	CHECK_STATE();
 }
 
@@ -481,6 +488,8 @@ static void test_injected_reclaim_failures(void)
 	CHECK(atomic_long_read(&mb_engine.stats.injected) > 0);
 	CHECK(mb_gone_handed_out == 0);
 	CHECK(n + mb_nr_held() == (1 << 15) >> 9);
+	CHECK(mb_traced_failed[AER_OP_RECLAIM] ==
+	      (unsigned long)atomic_long_read(&mb_engine.stats.injected));
 	CHECK_STATE();
 }
 
