@@ -12,6 +12,10 @@
 #   make check-debug  kunit, virtio, storm and hyperv again on a KASAN/lockdep kernel
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make check-hyperv end to end: a TLFS test host must discard the guest's RAM
+#   make check-series the patch series: checkpatch, git am, each patch builds
+#   make check-deb    the .deb: unpack it, check it, boot its kernel
+#   make patches      the patch series for distro kernels, in out/patches/
+#   make deb          Debian kernel packages of the series, in out/deb/
 #   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn)
 #   make kernel       the guest bzImage (cached outside the repo)
 #
@@ -44,7 +48,7 @@ CORE_SRC    := core/aeration.c core/policy.c
 CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-tools check-kunit check-input check-storm check-virtio \
-	check-xen check-hyperv \
+	check-xen check-hyperv check-series check-deb patches deb \
 	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug \
 	deps print-deps clean checkpatch
 
@@ -54,7 +58,7 @@ all: $(OUT)/test_core $(OUT)/hostrun
 
 DEB_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison \
 	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 libxen-dev \
-	    clang libclang-rt-14-dev python3
+	    clang libclang-rt-14-dev python3 git dpkg-dev rsync kmod
 print-deps:
 	@echo $(DEB_PKGS)
 
@@ -236,6 +240,37 @@ checkpatch: kernel-tree
 		$(addprefix mm/aeration/,$(wildcard core/*.[ch] backends/*.[ch] linux-glue/*.[ch]))
 	cd $(KSRC) && scripts/checkpatch.pl --strict --terse --ignore CAMELCASE $(CURDIR)/linux-glue/linux-$(KVER).patch
 
+# --- the patch series and the Debian packages -------------------------------
+
+# The series goes against the pristine source (the stock tree is never
+# patched); it is applied and built in a git tree of its own.
+KSRC_SERIES := $(AER_CACHE)/linux-$(KVER)-series-src
+KOUT_SERIES := $(AER_CACHE)/linux-$(KVER)-series
+KOUT_DISTRO := $(AER_CACHE)/linux-$(KVER)-distro
+patches: $(KSRC_STOCK)/Makefile
+	linux-glue/series.sh $(KSRC_STOCK) $(OUT)/patches
+
+check-series: deps patches
+	PATCHES=$(OUT)/patches KTAR=$(KTAR) SRC=$(KSRC_SERIES) OUT=$(KOUT_SERIES) \
+	OUT_MOD=$(KOUT_DISTRO) JOBS=$(JOBS) DISTRO=$(CURDIR)/config/distro.config \
+	CONFIGS=$(CURDIR)/config/guest.config tests/dist/test_series.sh | \
+		tee $(OUT)/check-series.log
+
+# The kernel's own bindeb-pkg on the series tree with config/distro.config,
+# which check-series has configured and built.  dpkg-buildpackage leaves
+# the packages beside the build directory; they are moved to out/deb/.
+deb: check-series
+	rm -f $(AER_CACHE)/*.deb $(AER_CACHE)/*.buildinfo $(AER_CACHE)/*.changes
+	$(MAKE) -s -C $(KSRC_SERIES) O=$(KOUT_DISTRO) CC="ccache gcc" -j$(JOBS) \
+		bindeb-pkg > $(KOUT_DISTRO)/deb.log 2>&1 || { tail -30 $(KOUT_DISTRO)/deb.log; exit 1; }
+	rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb
+	mv $(AER_CACHE)/*.deb $(AER_CACHE)/*.buildinfo $(AER_CACHE)/*.changes $(OUT)/deb/
+	@ls $(OUT)/deb
+
+check-deb: deb $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+	DEBS=$(OUT)/deb HOSTRUN=$(OUT)/hostrun INITRD=$(OUT)/initramfs.cpio.gz \
+		tests/dist/test_deb.sh | tee $(OUT)/check-deb.log
+
 # --- benchmarks -----------------------------------------------------------
 
 $(OUT)/bench_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/bench/bench_core.c
@@ -329,14 +364,15 @@ check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost
 		printf "debug: %d passed, %d failed\n", p, f; exit f > 0 }' | tee $(OUT)/check-debug.log
 
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.
+# check-deb runs check-series first (make deb packages the series tree).
 TIERS := check-unit check-fuzz check-tools check-kunit check-input check-storm check-virtio check-xen check-hyperv \
-	 check-debug
+	 check-deb check-debug
 check: deps
 	@mkdir -p $(OUT); rm -f $(OUT)/check-*.log; rc=0; \
 	for t in $(TIERS); do \
 		echo "=== $$t"; $(MAKE) --no-print-directory $$t || rc=1; \
 	done; \
-	cat $(patsubst check-%,$(OUT)/check-%.log,$(TIERS)) 2>/dev/null | \
+	cat $(patsubst check-%,$(OUT)/check-%.log,$(TIERS)) $(OUT)/check-series.log 2>/dev/null | \
 	awk '/: [0-9]+ passed, [0-9]+ failed$$/ { p += $$(NF-3); f += $$(NF-1); n++ } \
 	     END { if (n < $(words $(TIERS))) f++; printf "%d passed, %d failed\n", p, f; exit f > 0 }' || rc=1; \
 	exit $$rc

@@ -1147,6 +1147,24 @@ static void in_line(struct guest *g, const char *l)
 	}
 }
 
+/* A packaged kernel, booted as it comes: no aeration= means auto. */
+static int mode_boot(void)
+{
+	struct in_result r = { 0 };
+	struct guest g = {
+		.append = "console=ttyS0 loglevel=6 panic=-1 aer.mode=inputs",
+		.line = in_line, .priv = &r,
+	};
+
+	print_accel();
+	run_guest(&g);
+	verdict(!strcmp(r.policy, "xen,hyperv,virtio") && !g.kernel_trouble,
+		"boot: no aeration= on the command line: policy auto (%s), no BUG/WARNING/panic",
+		r.policy);
+	printf("boot: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 static int mode_input(void)
 {
 	static const struct in_case cases[] = {
@@ -1273,7 +1291,7 @@ static int mode_rss(int argc, char **argv)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: hostrun virtio|kunit|input|storm|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
+		"usage: hostrun virtio|kunit|input|storm|boot|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
 		"       hostrun xen --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
@@ -1324,6 +1342,8 @@ int main(int argc, char **argv)
 		return mode_virtio();
 	if (!strcmp(argv[1], "kunit"))
 		return mode_kunit();
+	if (!strcmp(argv[1], "boot"))
+		return mode_boot();
 	if (!strcmp(argv[1], "input"))
 		return mode_input();
 	if (!strcmp(argv[1], "storm"))

@@ -1,0 +1,107 @@
+#!/bin/bash
+# The patch series as a distro maintainer takes it: checkpatch --strict on
+# every patch, git am onto a clean Linux 6.12 tree, every patch built on its
+# own (all backends built in), then the whole series with modules
+# (config/distro.config).  Prints "series: N passed, M failed".
+#
+# Environment (the Makefile sets it): PATCHES KTAR SRC OUT OUT_MOD CONFIGS
+# (the guest fragments) DISTRO (the distro fragment) JOBS.
+set -uo pipefail
+
+passed=0 failed=0
+verdict() {
+	local ok=$1; shift
+	if [ "$ok" = 0 ]; then
+		echo "PASS $*"; passed=$((passed + 1))
+	else
+		echo "FAIL $*"; failed=$((failed + 1))
+	fi
+}
+finish() {
+	echo "series: $passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+}
+
+mapfile -t patches < <(ls "$PATCHES"/0*.patch | grep -v /0000-)
+[ "${#patches[@]}" -gt 0 ] || { verdict 1 "no patches in $PATCHES"; finish; }
+
+# A clean 6.12 tree under git, unpacked once; each run resets it.
+if [ ! -d "$SRC/.git" ]; then
+	echo "series: unpacking $KTAR into $SRC (once)"
+	rm -rf "$SRC.tmp" && mkdir -p "$SRC.tmp"
+	tar xf "$KTAR" -C "$SRC.tmp" --strip-components=1
+	git -C "$SRC.tmp" init -q
+	git -C "$SRC.tmp" add -A
+	git -C "$SRC.tmp" -c user.name=aeration -c user.email=aeration@example.org \
+		commit -qm "Linux 6.12 (Debian linux-source-6.12)"
+	git -C "$SRC.tmp" tag base
+	mv "$SRC.tmp" "$SRC"
+fi
+git -C "$SRC" am --abort > /dev/null 2>&1
+git -C "$SRC" checkout -q -f base && git -C "$SRC" clean -fdxq
+
+# checkpatch --strict: no errors, no warnings; the only checks allowed are
+# CamelCase on the kernel's generated page-flag helpers (__SetPageReported),
+# which mm/page_reporting.c uses the same way.
+for p in "${patches[@]}"; do
+	name=$(basename "$p")
+	res=$(cd "$SRC" && scripts/checkpatch.pl --strict --terse "$p" 2>&1)
+	total=$(echo "$res" | grep '^total:')
+	other=$(echo "$res" | grep -E ': (ERROR|WARNING|CHECK):' |
+		grep -v -E 'CHECK: Avoid CamelCase: <__(Set|Clear)PageReported>')
+	stat=$(git apply --numstat "$p" 2>/dev/null | awk '{ a += $1; d += $2; n++ }
+		END { printf "%d files, +%d -%d", n, a, d }')
+	verdict "$([ -z "$other" ] && echo "$total" | grep -q '0 errors, 0 warnings'; echo $?)" \
+		"checkpatch --strict $name ($stat; $total)"
+	[ -z "$other" ] || echo "$other" | sed 's/^/  /'
+done
+
+git -C "$SRC" -c user.name=aeration -c user.email=aeration@example.org \
+	am -q "${patches[@]}"
+verdict $? "git am: ${#patches[@]} patches apply to a clean Linux 6.12 tree"
+[ "$failed" = 0 ] || finish
+mapfile -t commits < <(git -C "$SRC" rev-list --reverse base..HEAD)
+
+# $(kconfig OUT FRAGMENTS...): tinyconfig plus the fragments, as the
+# Makefile builds the guest; options a patch does not have yet are dropped.
+kconfig() {
+	local out=$1; shift
+	mkdir -p "$out"
+	make -s -C "$SRC" O="$out" tinyconfig > /dev/null &&
+	(cd "$SRC" && scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$@" > /dev/null) &&
+	make -s -C "$SRC" O="$out" olddefconfig > /dev/null
+}
+build() {
+	local out=$1; shift
+	make -s -C "$SRC" O="$out" CC="ccache gcc" -j"$JOBS" "$@" > "$out/build.log" 2>&1 ||
+		{ grep -E 'error|Error' "$out/build.log" | head -20; return 1; }
+}
+stuck() {
+	local o bad=0
+	for o in $(grep -h '^CONFIG_' "$@"); do
+		grep -qx "$o" "$OUT_CUR/.config" || { echo "  $o did not stick"; bad=1; }
+	done
+	return $bad
+}
+
+i=0
+for c in "${commits[@]}"; do
+	i=$((i + 1))
+	git -C "$SRC" checkout -q "$c"
+	subject=$(git -C "$SRC" log -1 --format=%s "$c")
+	start=$(date +%s)
+	kconfig "$OUT" $CONFIGS && build "$OUT" bzImage
+	verdict $? "patch $i/${#commits[@]} builds on its own, every backend =y: $subject ($(( $(date +%s) - start )) s)"
+done
+OUT_CUR=$OUT stuck $CONFIGS
+verdict $? "the whole series: every option of the guest config set (all backends =y)"
+
+start=$(date +%s)
+kconfig "$OUT_MOD" $CONFIGS "$DISTRO" && build "$OUT_MOD" bzImage modules
+verdict $? "the whole series with modules (virtio_balloon, Hyper-V VMBus and balloon =m) builds ($(( $(date +%s) - start )) s)"
+OUT_CUR=$OUT_MOD stuck "$DISTRO"
+verdict $? "modules build: CONFIG_AERATION_{VIRTIO,XEN,HYPERV}=y with the drivers =m"
+mods=$(find "$OUT_MOD" -name virtio_balloon.ko -o -name hv_vmbus.ko | wc -l)
+verdict "$([ "$mods" = 2 ]; echo $?)" "modules build: virtio_balloon.ko and hv_vmbus.ko built ($mods of 2)"
+finish
