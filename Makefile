@@ -58,7 +58,7 @@ all: $(OUT)/test_core $(OUT)/hostrun
 
 DEB_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison \
 	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 libxen-dev \
-	    clang libclang-rt-14-dev python3 git dpkg-dev rsync kmod
+	    clang libclang-rt-14-dev python3 git dpkg-dev debhelper rsync kmod
 print-deps:
 	@echo $(DEB_PKGS)
 
@@ -139,11 +139,11 @@ $(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenaer
 
 # The Hyper-V test host (hosts/hyperv): a TLFS reading of its own.
 HVHOST_SRC := hosts/hyperv/tlfs.c hosts/hyperv/hvserve.c
-$(OUT)/hvhost: $(HVHOST_SRC) hosts/hyperv/hvhost.c hosts/hyperv/*.h
+$(OUT)/hvhost: $(HVHOST_SRC) hosts/hyperv/hvhost.c hosts/hyperv/*.h backends/hyperv_wire.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) -O2 $(HVHOST_SRC) hosts/hyperv/hvhost.c -o $@
 
-$(OUT)/test_hvhost: $(HVHOST_SRC) hosts/hyperv/*.h tests/unit/test_hvhost.c
+$(OUT)/test_hvhost: $(HVHOST_SRC) hosts/hyperv/*.h backends/hyperv_wire.h tests/unit/test_hvhost.c
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) $(SAN) $(HVHOST_SRC) tests/unit/test_hvhost.c -o $@
 
@@ -251,7 +251,7 @@ patches: $(KSRC_STOCK)/Makefile
 	linux-glue/series.sh $(KSRC_STOCK) $(OUT)/patches
 
 check-series: deps patches
-	PATCHES=$(OUT)/patches KTAR=$(KTAR) SRC=$(KSRC_SERIES) OUT=$(KOUT_SERIES) \
+	PATCHES=$(CURDIR)/$(OUT)/patches KTAR=$(KTAR) SRC=$(KSRC_SERIES) OUT=$(KOUT_SERIES) \
 	OUT_MOD=$(KOUT_DISTRO) JOBS=$(JOBS) DISTRO=$(CURDIR)/config/distro.config \
 	CONFIGS=$(CURDIR)/config/guest.config tests/dist/test_series.sh | \
 		tee $(OUT)/check-series.log
@@ -261,7 +261,8 @@ check-series: deps patches
 # the packages beside the build directory; they are moved to out/deb/.
 deb: check-series
 	rm -f $(AER_CACHE)/*.deb $(AER_CACHE)/*.buildinfo $(AER_CACHE)/*.changes
-	$(MAKE) -s -C $(KSRC_SERIES) O=$(KOUT_DISTRO) CC="ccache gcc" -j$(JOBS) \
+	$(MAKE) -s -C $(KSRC_SERIES) O=$(KOUT_DISTRO) CC="ccache gcc" LOCALVERSION= -j$(JOBS) \
+		KDEB_PKGVERSION=$$(cat $(KOUT_DISTRO)/include/config/kernel.release)-1 \
 		bindeb-pkg > $(KOUT_DISTRO)/deb.log 2>&1 || { tail -30 $(KOUT_DISTRO)/deb.log; exit 1; }
 	rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb
 	mv $(AER_CACHE)/*.deb $(AER_CACHE)/*.buildinfo $(AER_CACHE)/*.changes $(OUT)/deb/

@@ -2,7 +2,7 @@
 /*
  * TEST TRANSPORT, not Hyper-V.  With CONFIG_AERATION_HYPERV_TEST_HOST and
  * the boot parameter aeration.hyperv_test_host, the Hyper-V backend's CPUID
- * leaves and hypercalls go as frames (hosts/hyperv/hvwire.h) over the
+ * leaves and hypercalls go as frames (backends/hyperv_wire.h) over the
  * second 16550 UART (COM2, I/O port 0x2f8) to hosts/hyperv/hvhost, which
  * answers as the TLFS says Hyper-V would and really discards the guest
  * memory the hints name.  No hypervisor exists on our build machines that
@@ -23,7 +23,7 @@
 #include <linux/unaligned.h>
 
 #include "hyperv.h"
-#include "../hosts/hyperv/hvwire.h"
+#include "hyperv_wire.h"
 
 #define COM2		0x2f8
 #define UART_TX		0	/* transmit / receive buffer */

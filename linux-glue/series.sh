@@ -182,7 +182,8 @@ PVH and HVM guests are refused until they can tell gone gfns apart.
 EOF
 
 # --- 4: Hyper-V --------------------------------------------------------------------
-put backends/hyperv.c backends/hyperv.h backends/hyperv_hint.c backends/hyperv_test_host.c
+put backends/hyperv.c backends/hyperv.h backends/hyperv_hint.c backends/hyperv_test_host.c \
+	backends/hyperv_wire.h
 kconfig AERATION AERATION_VIRTIO AERATION_XEN AERATION_HYPERV AERATION_HYPERV_TEST_HOST \
 	AERATION_KUNIT_TEST > "$work/mm/aeration/Kconfig"
 kbuild AERATION_XEN AERATION_HYPERV AERATION_HYPERV_TEST_HOST AERATION_KUNIT_TEST \

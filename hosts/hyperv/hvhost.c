@@ -6,7 +6,7 @@
  *
  * QEMU runs the guest with its RAM in FILE (memory-backend-file, share=on)
  * and a serial port whose chardev is the unix socket SOCK.  hvhost connects
- * to SOCK, answers CPUID leaves and hypercalls framed as in hvwire.h, and
+ * to SOCK, answers CPUID leaves and hypercalls framed as in hyperv_wire.h, and
  * for each cold discard heat hint punches a hole in FILE, so the memory
  * really goes back to the host and the guest refaults zeros, as on
  * Hyper-V.  Guest physical address = offset in FILE, which holds for guests
@@ -38,7 +38,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: hvhost --mem FILE --socket SOCK [options]\n"
 "  A Hyper-V host (from the TLFS) for free page hints: answers CPUID and\n"
-"  hypercalls framed as in hosts/hyperv/hvwire.h on SOCK, and discards\n"
+"  hypercalls framed as in backends/hyperv_wire.h on SOCK, and discards\n"
 "  the guest RAM named by HvExtCallMemoryHeatHint (cold discard) by\n"
 "  punching holes in FILE.\n"
 "\n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvserve.c: read hvwire.h frames from a byte stream, hand CPUID leaves
+ * hvserve.c: read hyperv_wire.h frames from a byte stream, hand CPUID leaves
  * and hypercalls to tlfs.c, write the answers back.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hvserve.h: hvhost's frame server (hvwire.h framing around tlfs.c), kept
+ * hvserve.h: hvhost's frame server (hyperv_wire.h framing around tlfs.c), kept
  * apart from main() so the unit tests can drive it through a socketpair.
  */
 #ifndef AER_HVSERVE_H
@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "hvwire.h"
+#include "../../backends/hyperv_wire.h"
 #include "tlfs.h"
 
 struct hvs_server {

@@ -32,7 +32,7 @@ if [ ! -d "$SRC/.git" ]; then
 	rm -rf "$SRC.tmp" && mkdir -p "$SRC.tmp"
 	tar xf "$KTAR" -C "$SRC.tmp" --strip-components=1
 	git -C "$SRC.tmp" init -q
-	git -C "$SRC.tmp" add -A
+	git -C "$SRC.tmp" add -A -f	# Debian's .gitignore ignores the top level
 	git -C "$SRC.tmp" -c user.name=aeration -c user.email=aeration@example.org \
 		commit -qm "Linux 6.12 (Debian linux-source-6.12)"
 	git -C "$SRC.tmp" tag base
@@ -46,8 +46,8 @@ git -C "$SRC" checkout -q -f base && git -C "$SRC" clean -fdxq
 # which mm/page_reporting.c uses the same way.
 for p in "${patches[@]}"; do
 	name=$(basename "$p")
+	total=$(cd "$SRC" && scripts/checkpatch.pl --strict "$p" 2>&1 | grep '^total:')
 	res=$(cd "$SRC" && scripts/checkpatch.pl --strict --terse "$p" 2>&1)
-	total=$(echo "$res" | grep '^total:')
 	other=$(echo "$res" | grep -E ': (ERROR|WARNING|CHECK):' |
 		grep -v -E 'CHECK: Avoid CamelCase: <__(Set|Clear)PageReported>')
 	stat=$(git apply --numstat "$p" 2>/dev/null | awk '{ a += $1; d += $2; n++ }
@@ -74,7 +74,8 @@ kconfig() {
 }
 build() {
 	local out=$1; shift
-	make -s -C "$SRC" O="$out" CC="ccache gcc" -j"$JOBS" "$@" > "$out/build.log" 2>&1 ||
+	# LOCALVERSION set (empty): no "+" for a git tree past its tag.
+	make -s -C "$SRC" O="$out" CC="ccache gcc" LOCALVERSION= -j"$JOBS" "$@" > "$out/build.log" 2>&1 ||
 		{ grep -E 'error|Error' "$out/build.log" | head -20; return 1; }
 }
 stuck() {
@@ -98,7 +99,7 @@ OUT_CUR=$OUT stuck $CONFIGS
 verdict $? "the whole series: every option of the guest config set (all backends =y)"
 
 start=$(date +%s)
-kconfig "$OUT_MOD" $CONFIGS "$DISTRO" && build "$OUT_MOD" bzImage modules
+kconfig "$OUT_MOD" $CONFIGS "$DISTRO" && build "$OUT_MOD" all	# bzImage and modules
 verdict $? "the whole series with modules (virtio_balloon, Hyper-V VMBus and balloon =m) builds ($(( $(date +%s) - start )) s)"
 OUT_CUR=$OUT_MOD stuck "$DISTRO"
 verdict $? "modules build: CONFIG_AERATION_{VIRTIO,XEN,HYPERV}=y with the drivers =m"

@@ -2,7 +2,7 @@
 /*
  * User-space tests of the Hyper-V test host (hosts/hyperv): the TLFS
  * decoder from hand-written input values and input pages, real hole
- * punching in a memfd, and the hvwire.h frame server over a socketpair.
+ * punching in a memfd, and the hyperv_wire.h frame server over a socketpair.
  * Expected values are written out from the TLFS, not made by an encoder,
  * so a misreading in tlfs.c cannot check itself.
  *

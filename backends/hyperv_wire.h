@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hvwire.h: the framing of the Hyper-V test transport.
+ * The framing of the Hyper-V test transport.
  *
  * Not Hyper-V: no hypervisor speaks this.  It carries a CPUID leaf or a
  * hypercall (input value plus input page) from a test guest to hvhost over
