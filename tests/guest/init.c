@@ -591,13 +591,14 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	size_t off;
 	int i;
 
+	/* The trace buffers first, so that the baseline includes them. */
+	trace_on();
 	/* Let boot-time reporting settle so the baseline is quiet. */
 	sleep(3);
 	start_free = meminfo_kb("MemFree");
 	printf("AER start memfree_kb=%ld%s\n", start_free,
 	       xen_view(xen, xv, sizeof(xv)));
 	print_counters();
-	trace_on();
 
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -662,7 +663,6 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	       mib, bad, now() - t0, sysfs("held_blocks", buf, sizeof(buf)),
 	       sysfs("injected_failures", buf2, sizeof(buf2)));
 	inject("0", "0");
-	trace_summary("inject");
 	/*
 	 * Held blocks come back within AER_HELD_RETRY_MS or so; MemFree
 	 * lags while the per-cpu free lists shrink back (vmstat decay).
@@ -680,6 +680,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	       sysfs("returned_blocks", buf2, sizeof(buf2)),
 	       meminfo_kb("MemFree"), start_free);
 	print_counters();
+	trace_summary("inject");
 }
 
 int main(void)
