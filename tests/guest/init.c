@@ -615,6 +615,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	fflush(stdout);
 	sleep(2);	/* the host samples its RSS with the memory in use */
 
+	trace_clear();		/* the "end" summary counts from the free */
 	munmap(mem, len);
 	t0 = now();
 	printf("AER freed\n");
