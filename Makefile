@@ -9,7 +9,7 @@
 #   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-storm  allocation storms and the OOM killer, engine flat out
-#   make check-debug  kunit, virtio, storm and hyperv again on a KASAN/lockdep kernel
+#   make check-debug  kunit, virtio, storm, hyperv on a KASAN/lockdep kernel; xen on lockdep
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make check-hyperv end to end: a TLFS test host must discard the guest's RAM
 #   make check-series the patch series: checkpatch, git am, each patch builds
@@ -35,9 +35,12 @@ KSRC_STOCK := $(AER_CACHE)/linux-$(KVER)-stock-src
 KOUT_STOCK := $(AER_CACHE)/linux-$(KVER)-stock
 BZIMAGE_STOCK := $(KOUT_STOCK)/arch/x86/boot/bzImage
 BZIMAGE   := $(KOUT)/arch/x86/boot/bzImage
-# The same tree with KASAN, lockdep, DEBUG_VM, KFENCE: config/debug.config.
+# The same tree with lockdep, DEBUG_VM, KFENCE (config/debug.config) and
+# KASAN (config/kasan.config); for Xen the same without KASAN.
 KOUT_DEBUG := $(AER_CACHE)/linux-$(KVER)-debug
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
+KOUT_DEBUG_XEN := $(AER_CACHE)/linux-$(KVER)-debug-xen
+BZIMAGE_DEBUG_XEN := $(KOUT_DEBUG_XEN)/arch/x86/boot/bzImage
 OUT       := out
 JOBS      ?= $(shell echo $$(( $$(nproc) + 1 )))
 export CCACHE_DIR ?= $(AER_CACHE)/ccache
@@ -49,7 +52,7 @@ CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-tools check-kunit check-input check-storm check-virtio \
 	check-xen check-hyperv check-series check-deb patches deb \
-	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug \
+	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug kernel-debug-xen \
 	deps print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
@@ -98,22 +101,23 @@ $(OUT)/fuzz_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/fuzz/fuzz_
 		-fno-sanitize-recover=all -include tests/unit/kshim.h $(CORE_SRC) \
 		tests/unit/buddy.c tests/fuzz/fuzz_core.c -o $@
 
-$(OUT)/hostrun: hosts/kvm/hostrun.c
+$(OUT)/hostrun: hosts/kvm/hostrun.c hosts/kvm/qmp.c hosts/kvm/qmp.h
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS_USER) -O2 $< -o $@
+	$(CC) $(CFLAGS_USER) -O2 hosts/kvm/hostrun.c hosts/kvm/qmp.c -o $@
 
 $(OUT)/init: tests/guest/init.c
 	@mkdir -p $(OUT)
 	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
 # Operator tools.  aerstat: QMP, no libraries.
-$(OUT)/aerstat: hosts/kvm/aerstat.c hosts/cli.h
+AERSTAT_SRC := hosts/kvm/aerstat.c hosts/kvm/qmp.c
+$(OUT)/aerstat: $(AERSTAT_SRC) hosts/kvm/qmp.h hosts/cli.h
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS_USER) -O2 $< -o $@
+	$(CC) $(CFLAGS_USER) -O2 $(AERSTAT_SRC) -o $@
 
-$(OUT)/aerstat-san: hosts/kvm/aerstat.c hosts/cli.h
+$(OUT)/aerstat-san: $(AERSTAT_SRC) hosts/kvm/qmp.h hosts/cli.h
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS_USER) $(SAN) $< -o $@
+	$(CC) $(CFLAGS_USER) $(SAN) $(AERSTAT_SRC) -o $@
 
 # xenaer: libxenctrl and libxenstore, linked statically so the test dom0
 # can run it; Xen's headers want GNU C.
@@ -214,11 +218,18 @@ $(KOUT)/.config: config/guest.config Kconfig | kernel-tree
 kernel: kernel-tree $(KOUT)/.config
 	$(call kbuild,$(KSRC),$(KOUT),kernel)
 
-$(KOUT_DEBUG)/.config: config/guest.config config/debug.config Kconfig | kernel-tree
-	$(call kconfig,$(KSRC),$(KOUT_DEBUG),$(CURDIR)/config/guest.config $(CURDIR)/config/debug.config)
+DEBUG_CONFIGS := $(CURDIR)/config/guest.config $(CURDIR)/config/debug.config
+$(KOUT_DEBUG)/.config: config/guest.config config/debug.config config/kasan.config Kconfig | kernel-tree
+	$(call kconfig,$(KSRC),$(KOUT_DEBUG),$(DEBUG_CONFIGS) $(CURDIR)/config/kasan.config)
 
 kernel-debug: kernel-tree $(KOUT_DEBUG)/.config
 	$(call kbuild,$(KSRC),$(KOUT_DEBUG),debug kernel)
+
+$(KOUT_DEBUG_XEN)/.config: config/guest.config config/debug.config Kconfig | kernel-tree
+	$(call kconfig,$(KSRC),$(KOUT_DEBUG_XEN),$(DEBUG_CONFIGS))
+
+kernel-debug-xen: kernel-tree $(KOUT_DEBUG_XEN)/.config
+	$(call kbuild,$(KSRC),$(KOUT_DEBUG_XEN),debug kernel for Xen)
 
 $(KSRC_STOCK)/Makefile: | $(KTAR)
 	$(call unpack,$(KSRC_STOCK))
@@ -345,11 +356,12 @@ check-hyperv: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost \
 	  $(OUT)/hostrun hyperv --hvhost $(OUT)/hvhost --kernel $(BZIMAGE) \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512; } | tee $(OUT)/check-hyperv.log
 
-# The end-to-end tiers again on the debug kernel: any KASAN, lockdep, BUG or
-# WARNING line in a guest log fails them.  Not Xen: a KASAN kernel dies as
-# Xen PV dom0 in early boot here (a fault in the KASAN shadow), so that
-# column is skipped, and says so.
-check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost
+# The end-to-end tiers again on the debug kernels: any KASAN, lockdep, BUG
+# or WARNING line in a guest log fails them.  Xen runs on the debug kernel
+# without KASAN (a KASAN kernel dies as Xen PV dom0 in early boot here, a
+# fault in the KASAN shadow): lockdep, DEBUG_VM, KFENCE, DEBUG_LIST.
+check-debug: kernel-debug kernel-debug-xen $(OUT)/hostrun $(OUT)/initramfs.cpio.gz \
+		$(OUT)/hvhost $(OUT)/xen
 	@rm -f $(OUT)/debug-*.log; \
 	$(OUT)/hostrun kunit --kernel $(BZIMAGE_DEBUG) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/debug-kunit.log; \
@@ -359,9 +371,10 @@ check-debug: kernel-debug $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost
 		| tee $(OUT)/debug-storm.log; \
 	$(OUT)/hostrun hyperv --hvhost $(OUT)/hvhost --kernel $(BZIMAGE_DEBUG) \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/debug-hyperv.log; \
-	echo "SKIP debug xen: the KASAN kernel crashes as Xen PV dom0 in early boot (fault in the KASAN shadow); Xen runs on the normal kernel in check-xen"; \
-	cat $(OUT)/debug-*.log | awk '/^(kunit|virtio|storm|hyperv): [0-9]+ passed, [0-9]+ failed$$/ \
-		{ p += $$2; f += $$4; n++ } END { if (n < 4) f++; \
+	$(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG_XEN) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/debug-xen.log; \
+	cat $(OUT)/debug-*.log | awk '/^(kunit|virtio|storm|hyperv|xen): [0-9]+ passed, [0-9]+ failed$$/ \
+		{ p += $$2; f += $$4; n++ } END { if (n < 5) f++; \
 		printf "debug: %d passed, %d failed\n", p, f; exit f > 0 }' | tee $(OUT)/check-debug.log
 
 # Every tier; each prints "<tier>: N passed, M failed" and the sum closes.

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qmp.h"
+
 #define RECLAIM_DEADLINE_S	15.0
 #define RECLAIM_FRACTION	0.90
 #define MEMFREE_TOLERANCE	0.02
@@ -330,6 +332,10 @@ struct tf {
 	struct trace_seen tr_end;	/* trace events, touch to end */
 	unsigned int min_order;		/* from the last AER sysfs line */
 	bool done, freed, reused, refused, stopped;
+	/* QMP device_del of the balloon 300 ms after the free (tf_unplug) */
+	const char *qmp;
+	bool unplug_sent, unplug_checked, gone;
+	int unplug_rc;
 };
 
 static void tf_sample(struct guest *g, long kb)
@@ -419,11 +425,63 @@ static void tf_line(struct guest *g, const char *l)
 		t->done = true;
 }
 
-/* @params: extra kernel parameters; @kern: NULL for --kernel. */
-static int tf_run_on(struct tf *t, const char *kern, const char *params,
-		     bool demo, FILE *trace)
+/* ---- device removal: QMP device_del while the guest is reporting ---- */
+
+#define BALLOON_ID	"aerballoon"
+
+/* One command on a fresh QMP connection: 0, 1 (QMP said no: @cls) or -1. */
+static int qmp_once(const char *path, const char *cmd, const char *args,
+		    char *cls, size_t size)
 {
-	char append[256];
+	struct qmp q = { .who = "hostrun", .path = path, .fd = -1 };
+	struct jv ret;
+	int rc = qmp_connect(&q);
+
+	if (!rc)
+		rc = qmp_cmd(&q, cmd, args, &ret);
+	snprintf(cls, size, "%s", rc == 1 ? q.cls : "");
+	qmp_close(&q);
+	return rc;
+}
+
+/* tf_sample(), and the balloon removed 300 ms after the free. */
+static void tf_unplug(struct guest *g, long kb)
+{
+	struct tf *t = g->priv;
+	char cls[64];
+	double dt;
+
+	tf_sample(g, kb);
+	if (!t->freed)
+		return;
+	dt = now() - t->t_freed;
+	if (!t->unplug_sent && dt >= 0.3) {
+		t->unplug_sent = true;
+		t->unplug_rc = qmp_once(t->qmp, "device_del", "{\"id\":\"" BALLOON_ID "\"}",
+					cls, sizeof(cls));
+		printf("host: QMP device_del %s %.1f s after the free: %s\n", BALLOON_ID,
+		       dt, t->unplug_rc ? (cls[0] ? cls : "failed") : "accepted");
+	}
+	if (!t->unplug_checked && dt >= 10) {
+		/* Once the guest has ejected it, QEMU no longer knows the id. */
+		t->unplug_checked = true;
+		t->gone = qmp_once(t->qmp, "qom-get",
+				   "{\"path\":\"/machine/peripheral/" BALLOON_ID "\",\"property\":\"type\"}",
+				   cls, sizeof(cls)) == 1 && !strcmp(cls, "DeviceNotFound");
+		printf("host: 10 s after the free the balloon is %s\n",
+		       t->gone ? "gone from QEMU (DeviceNotFound)" : "still there");
+	}
+}
+
+/*
+ * @params: extra kernel parameters; @kern: NULL for --kernel; @qmp: a QMP
+ * socket path to remove the balloon through after the free, or NULL.
+ */
+static int tf_run_on(struct tf *t, const char *kern, const char *params,
+		     bool demo, FILE *trace, const char *qmp)
+{
+	char append[256], qarg[128];
+	const char *const extra[] = { "-qmp", qarg, NULL };
 	struct guest g = {
 		.append = append, .balloon = true, .line = tf_line,
 		.sample = tf_sample, .priv = t, .kernel = kern,
@@ -434,10 +492,19 @@ static int tf_run_on(struct tf *t, const char *kern, const char *params,
 	t->t_90 = -1;
 	t->t_98 = -1;
 	t->trace = trace;
+	if (qmp) {
+		t->qmp = qmp;
+		snprintf(qarg, sizeof(qarg), "unix:%s,server=on,wait=off", qmp);
+		g.extra = extra;
+		g.balloon_dev = "virtio-balloon-pci,free-page-reporting=on,id=" BALLOON_ID;
+		g.sample = tf_unplug;
+	}
 	snprintf(append, sizeof(append),
 		 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 %s aer.mode=touch-free aer.mib=%ld",
 		 params, mib);
 	run_guest(&g);
+	if (qmp)
+		unlink(qmp);
 	if (g.kernel_trouble)
 		printf("host: kernel trouble in guest log: %s\n", g.trouble);
 	return g.kernel_trouble ? -1 : 0;
@@ -448,7 +515,7 @@ static int tf_run(struct tf *t, const char *aeration, bool demo)
 	char params[64];
 
 	snprintf(params, sizeof(params), "aeration=%s", aeration);
-	return tf_run_on(t, NULL, params, demo, NULL);
+	return tf_run_on(t, NULL, params, demo, NULL, NULL);
 }
 
 static bool memfree_back(const struct tf *t)
@@ -471,6 +538,7 @@ static void tf_row(const char *name, const struct tf *t)
 
 static int mode_virtio(void)
 {
+	char sock[64];
 	struct tf on, off;
 	long want = (long)(RECLAIM_FRACTION * mib);
 	int trouble_on, trouble_off;
@@ -517,7 +585,7 @@ static int mode_virtio(void)
 	/* The device goes away while reporting, and comes back. */
 	printf("\n== aeration=virtio, virtio_balloon unbound 300 ms after the free, bound again 1 s later\n");
 	/* aer.mode=unbind comes first on the command line, so it wins. */
-	trouble_on = tf_run_on(&on, NULL, "aeration=virtio aer.mode=unbind", false, NULL);
+	trouble_on = tf_run_on(&on, NULL, "aeration=virtio aer.mode=unbind", false, NULL, NULL);
 	verdict(!strcmp(on.unbound, "none") && !strcmp(on.rebound, "virtio"),
 		"unbind: backend none after unbind, virtio after bind (got '%s', '%s')",
 		on.unbound, on.rebound);
@@ -527,6 +595,19 @@ static int mode_virtio(void)
 	verdict(memfree_back(&on), "unbind: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
 		on.start_memfree, on.end_memfree);
 	verdict(on.done && trouble_on == 0, "unbind: guest ran to the end, no BUG/WARNING/panic");
+
+	/* The host takes the device away: ACPI hotplug eject in the guest. */
+	printf("\n== aeration=virtio, QMP device_del of the balloon 300 ms after the free\n");
+	snprintf(sock, sizeof(sock), "/tmp/aer-qmp-%d.sock", (int)getpid());
+	trouble_on = tf_run_on(&on, NULL, "aeration=virtio", false, NULL, sock);
+	verdict(on.unplug_sent && on.unplug_rc == 0,
+		"device_del: QEMU took device_del while the guest was reporting");
+	verdict(on.gone, "device_del: the guest ejected the balloon; QEMU no longer has it");
+	verdict(!strcmp(on.backend, "none"),
+		"device_del: the backend stopped cleanly (backend '%s')", on.backend);
+	verdict(memfree_back(&on), "device_del: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
+		on.start_memfree, on.end_memfree);
+	verdict(on.done && trouble_on == 0, "device_del: guest ran to the end, no BUG/WARNING/panic");
 	printf("virtio: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
@@ -1000,7 +1081,7 @@ static int mode_bench(void)
 			 i ? "aeration" : "stock");
 		trace = fopen(path, "w");
 		tf_run_on(&rec[i], i ? NULL : stock, i ? "aeration=virtio" : "",
-			  false, trace);
+			  false, trace, NULL);
 		if (trace)
 			fclose(trace);
 	}
