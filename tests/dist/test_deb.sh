@@ -7,15 +7,7 @@
 # Environment (the Makefile sets it): DEBS HOSTRUN INITRD.
 set -uo pipefail
 
-passed=0 failed=0
-verdict() {
-	local ok=$1; shift
-	if [ "$ok" = 0 ]; then
-		echo "PASS $*"; passed=$((passed + 1))
-	else
-		echo "FAIL $*"; failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/verdict.sh"
 
 image=$(ls "$DEBS"/linux-image-*.deb 2>/dev/null | grep -v -- -dbg_ | head -1)
 verdict "$([ -n "$image" ]; echo $?)" "make deb made an image package ($(basename "${image:-none}"))"

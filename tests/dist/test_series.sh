@@ -8,15 +8,7 @@
 # (the guest fragments) DISTRO (the distro fragment) JOBS.
 set -uo pipefail
 
-passed=0 failed=0
-verdict() {
-	local ok=$1; shift
-	if [ "$ok" = 0 ]; then
-		echo "PASS $*"; passed=$((passed + 1))
-	else
-		echo "FAIL $*"; failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/verdict.sh"
 finish() {
 	echo "series: $passed passed, $failed failed"
 	[ "$failed" = 0 ]
