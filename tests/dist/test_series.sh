@@ -95,6 +95,7 @@ kconfig "$OUT_MOD" $CONFIGS "$DISTRO" && build "$OUT_MOD" all	# bzImage and modu
 verdict $? "the whole series with modules (virtio_balloon, Hyper-V VMBus and balloon =m) builds ($(( $(date +%s) - start )) s)"
 OUT_CUR=$OUT_MOD stuck "$DISTRO"
 verdict $? "modules build: CONFIG_AERATION_{VIRTIO,XEN,HYPERV}=y with the drivers =m"
-mods=$(find "$OUT_MOD" -name virtio_balloon.ko -o -name hv_vmbus.ko | wc -l)
+# (make deb's staging tree under debian/ holds copies: look where Kbuild puts them.)
+mods=$(ls "$OUT_MOD/drivers/virtio/virtio_balloon.ko" "$OUT_MOD/drivers/hv/hv_vmbus.ko" 2>/dev/null | wc -l)
 verdict "$([ "$mods" = 2 ]; echo $?)" "modules build: virtio_balloon.ko and hv_vmbus.ko built ($mods of 2)"
 finish
