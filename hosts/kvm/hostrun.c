@@ -332,7 +332,7 @@ struct tf {
 	struct trace_seen tr_end;	/* trace events, touch to end */
 	unsigned int min_order;		/* from the last AER sysfs line */
 	bool done, freed, reused, refused, stopped;
-	/* QMP device_del of the balloon 300 ms after the free (tf_unplug) */
+	/* QMP device_del of the balloon in the middle of reporting (tf_unplug) */
 	const char *qmp;
 	bool unplug_sent, unplug_checked, gone;
 	int unplug_rc;
