@@ -30,6 +30,8 @@
  *   inputs      print the parsed policy and the kernel's aeration messages,
  *               then write bad values to the sysfs tunables
  *   idle        print the aeration counters and exit
+ * With aer.unplug=1 (the host removes the balloon with QMP device_del) the
+ * guest then waits for the device to be gone before it exits.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -591,6 +593,42 @@ static void balloon_driver(const char *op)
 	       sysfs("backend", buf, sizeof(buf)));
 }
 
+/*
+ * aer.unplug=1: the host sends QMP device_del for the balloon after the free.
+ * Stay up until the guest has removed the device (a debug kernel takes its
+ * time) so the host sees QEMU finish the eject, then 3 s more.
+ */
+static void wait_unplug(void)
+{
+	char path[300], id[16];
+	double t0 = now();
+	struct dirent *d;
+	bool there = true;
+	DIR *dir;
+	FILE *f;
+
+	while (there && now() - t0 < 45) {
+		there = false;
+		dir = opendir("/sys/bus/virtio/devices");
+		while (dir && (d = readdir(dir))) {
+			snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%.40s/device",
+				 d->d_name);
+			f = fopen(path, "r");
+			if (f && fgets(id, sizeof(id), f) && !strncmp(id, "0x0005", 6))
+				there = true;	/* VIRTIO_ID_BALLOON */
+			if (f)
+				fclose(f);
+		}
+		if (dir)
+			closedir(dir);
+		if (there)
+			usleep(250000);
+	}
+	printf("AER unplug balloon_gone=%d waited_s=%.1f\n", !there, now() - t0);
+	fflush(stdout);
+	sleep(3);
+}
+
 static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 {
 	char xv[96], buf[32], buf2[32];
@@ -732,6 +770,8 @@ int main(void)
 	    !strcmp(mode, "unbind") || !strcmp(mode, "hyperv"))
 		touch_free(atol(mib), !strcmp(mode, "xen"), !strcmp(mode, "unbind"),
 			   !strcmp(mode, "hyperv"));
+	if (cmdline_get(cmd, "aer.unplug=", arg, sizeof(arg)) && !strcmp(arg, "1"))
+		wait_unplug();
 	else if (!strcmp(mode, "inputs"))
 		inputs();
 	else if (!strcmp(mode, "storm"))
