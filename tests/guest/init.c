@@ -767,12 +767,13 @@ int main(void)
 	if (!strcmp(mode, "xen"))
 		xenaer_log();
 	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen") ||
-	    !strcmp(mode, "unbind") || !strcmp(mode, "hyperv"))
+	    !strcmp(mode, "unbind") || !strcmp(mode, "hyperv")) {
 		touch_free(atol(mib), !strcmp(mode, "xen"), !strcmp(mode, "unbind"),
 			   !strcmp(mode, "hyperv"));
-	if (cmdline_get(cmd, "aer.unplug=", arg, sizeof(arg)) && !strcmp(arg, "1"))
-		wait_unplug();
-	else if (!strcmp(mode, "inputs"))
+		if (cmdline_get(cmd, "aer.unplug=", arg, sizeof(arg)) &&
+		    !strcmp(arg, "1"))
+			wait_unplug();
+	} else if (!strcmp(mode, "inputs"))
 		inputs();
 	else if (!strcmp(mode, "storm"))
 		storm(atof(cmdline_get(cmd, "aer.secs=", arg, sizeof(arg)) ?: "20"));
