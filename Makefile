@@ -41,6 +41,9 @@ KOUT_DEBUG := $(AER_CACHE)/linux-$(KVER)-debug
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
 KOUT_DEBUG_XEN := $(AER_CACHE)/linux-$(KVER)-debug-xen
 BZIMAGE_DEBUG_XEN := $(KOUT_DEBUG_XEN)/arch/x86/boot/bzImage
+# The dom0 that creates the PV domU of the Xen test (config/xl-dom0.config).
+KOUT_XL   := $(AER_CACHE)/linux-$(KVER)-xl-dom0
+BZIMAGE_XL := $(KOUT_XL)/arch/x86/boot/bzImage
 OUT       := out
 JOBS      ?= $(shell echo $$(( $$(nproc) + 1 )))
 export CCACHE_DIR ?= $(AER_CACHE)/ccache
@@ -52,7 +55,7 @@ CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-tools check-kunit check-input check-storm check-virtio \
 	check-xen check-hyperv check-series check-deb patches deb \
-	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug kernel-debug-xen \
+	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug kernel-debug-xen kernel-xl \
 	deps print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
@@ -60,7 +63,7 @@ all: $(OUT)/test_core $(OUT)/hostrun
 # --- Debian packages ------------------------------------------------------
 
 DEB_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison \
-	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 libxen-dev \
+	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev \
 	    clang libclang-rt-14-dev python3 git dpkg-dev debhelper rsync kmod
 print-deps:
 	@echo $(DEB_PKGS)
@@ -140,6 +143,21 @@ $(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenaer
 	cp $(OUT)/init $(OUT)/initramfs/init
 	cp $(OUT)/xenaer $(OUT)/initramfs/xenaer
 	cd $(OUT)/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../initramfs.cpio.gz
+
+# A dom0 that runs the Xen test in a PV domU: the initramfs above plus
+# Debian's xl, xenstored and xenconsoled with their libraries, and the domU's
+# kernel and initramfs (the same ones).
+XEN_TOOLS := $(addprefix /usr/lib/xen-4.17/bin/,xl xenstored xenconsoled xen-init-dom0)
+$(OUT)/initramfs-xl.cpio.gz: $(OUT)/initramfs.cpio.gz $(BZIMAGE) $(XEN_TOOLS)
+	rm -rf $(OUT)/initramfs-xl && cp -a $(OUT)/initramfs $(OUT)/initramfs-xl
+	mkdir -p $(OUT)/initramfs-xl/domu
+	cp $(BZIMAGE) $(OUT)/initramfs.cpio.gz $(OUT)/initramfs-xl/domu/
+	for f in $(XEN_TOOLS) $$(ldd $(XEN_TOOLS) | grep -o '/[^ :]*' | sort -u) \
+		$$(realpath $$(gcc -print-file-name=libgcc_s.so.1)); do \
+		mkdir -p $(OUT)/initramfs-xl$$(dirname $$f) && \
+		cp -L $$f $(OUT)/initramfs-xl$$f || exit 1; \
+	done
+	cd $(OUT)/initramfs-xl && find . | cpio -o -H newc --quiet | gzip -1 > ../initramfs-xl.cpio.gz
 
 # The Hyper-V test host (hosts/hyperv): a TLFS reading of its own.
 HVHOST_SRC := hosts/hyperv/tlfs.c hosts/hyperv/hvserve.c
@@ -230,6 +248,12 @@ $(KOUT_DEBUG_XEN)/.config: config/guest.config config/debug.config Kconfig | ker
 
 kernel-debug-xen: kernel-tree $(KOUT_DEBUG_XEN)/.config
 	$(call kbuild,$(KSRC),$(KOUT_DEBUG_XEN),debug kernel for Xen)
+
+$(KOUT_XL)/.config: config/guest.config config/xl-dom0.config Kconfig | kernel-tree
+	$(call kconfig,$(KSRC),$(KOUT_XL),$(CURDIR)/config/guest.config $(CURDIR)/config/xl-dom0.config)
+
+kernel-xl: kernel-tree $(KOUT_XL)/.config
+	$(call kbuild,$(KSRC),$(KOUT_XL),dom0 kernel for xl)
 
 $(KSRC_STOCK)/Makefile: | $(KTAR)
 	$(call unpack,$(KSRC_STOCK))
@@ -344,9 +368,16 @@ check-kunit check-input check-storm check-virtio: check-%: kernel $(OUT)/hostrun
 	$(OUT)/hostrun $* --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz \
 		| tee $(OUT)/check-$*.log
 
-check-xen: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/xen
-	$(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE) \
-		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee $(OUT)/check-xen.log
+# Xen: the test in a PV dom0, then in a PV domU that dom0 creates with xl.
+check-xen: kernel kernel-xl $(OUT)/hostrun $(OUT)/initramfs.cpio.gz \
+		$(OUT)/initramfs-xl.cpio.gz $(OUT)/xen
+	{ $(OUT)/hostrun xen --xen $(OUT)/xen --kernel $(BZIMAGE) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 512 || \
+		echo "xen: hostrun exited $$?, 0 passed, 1 failed"; \
+	  $(OUT)/hostrun xen-domu --xen $(OUT)/xen --kernel $(BZIMAGE_XL) \
+		--initrd $(OUT)/initramfs-xl.cpio.gz --mib 512 || \
+		echo "xen-domu: hostrun exited $$?, 0 passed, 1 failed"; \
+	} | tee $(OUT)/check-xen.log
 
 # Hyper-V: the host's decoder, the guest's encoder against it, then end to
 # end with hosts/hyperv/hvhost answering over the test transport.

@@ -35,12 +35,15 @@
 #define MEMFREE_TOLERANCE	0.02
 #define GUEST_TIMEOUT_S		300
 #define XEN_CMDLINE		"console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
+/* xen-domu: a smaller dom0, the rest of the 2 GiB for the domU */
+#define XEN_CMDLINE_DOMU	"console=com1 com1=115200,8n1 dom0_mem=512M,max:512M"
 
 static const char *kernel, *initrd, *xen, *stock, *outdir = "out/bench";
 static int repeat = 2;
 static const char *qemu = "qemu-system-x86_64";
 static const char *hvhost = "out/hvhost";
 static long mib = 1024;
+static bool domu;	/* xen-domu: the test runs in a PV domU, dom0 relays */
 static int passed, failed;
 
 static double now(void)
@@ -198,7 +201,7 @@ static int run_guest(struct guest *g)
 		snprintf(o, 512, ",%s", initrd);
 		argv[argc++] = (char *)g->xen;
 		argv[argc++] = "-append";
-		argv[argc++] = XEN_CMDLINE;
+		argv[argc++] = domu ? XEN_CMDLINE_DOMU : XEN_CMDLINE;
 		argv[argc++] = "-initrd";
 		argv[argc++] = modules;
 	} else {
@@ -219,7 +222,8 @@ static int run_guest(struct guest *g)
 
 	if (g->xen)
 		printf("host: %s -accel %s -cpu max,-smap -m %s -smp 2 -kernel %s -append \"%s\" -initrd \"%s\"\n",
-		       qemu, acc, mem, g->xen, XEN_CMDLINE, modules);
+		       qemu, acc, mem, g->xen, domu ? XEN_CMDLINE_DOMU : XEN_CMDLINE,
+		       modules);
 	else
 		printf("host: %s -accel %s -m %s -smp 2 -kernel %s -device %s -append \"%s\"\n",
 		       qemu, acc, mem, g->kernel ? g->kernel : kernel,
@@ -797,7 +801,7 @@ static int mode_demo(void)
 struct xr {
 	long touched_free, touched_tot;		/* KiB, with the memory in use */
 	long end_free, end_tot;
-	long reuse_tot, reuse_bad;
+	long sample_tot, reuse_tot, reuse_bad;
 	double t_90;				/* guest seconds to 90% with Xen */
 	double reuse_s;
 	long reclaim_pages, reclaim_ns;		/* from the guest's sysfs */
@@ -806,6 +810,7 @@ struct xr {
 	long inj_bad, inj_held, inj_failures, held_left, returned, ret_memfree;
 	long report_failures, reclaim_failures;	/* the last sysfs line's */
 	double ret_s;
+	double relay_lag;	/* xen-domu: dom0 asked Xen this much later */
 	/* Trace events: touch to end, the reuse, the injected round. */
 	struct trace_seen tr_end, tr_reuse, tr_inject;
 	char backend[32];
@@ -820,9 +825,12 @@ static void xr_line(struct guest *g, const char *l)
 	long f, t, m;
 	double gt;
 
+	if (!strncmp(l, "domU| ", 6))	/* the domU's kernel, relayed by dom0 */
+		printf("%s\n", l);
 	if (strncmp(l, "AER ", 4))
 		return;
 	printf("guest| %s\n", l);
+	sscanf(l, "AER relay seconds=%*f max_lag_s=%lf", &x->relay_lag);
 	p = strstr(l, " xen_free_kib=");
 	if (p && sscanf(p, " xen_free_kib=%ld tot_kib=%ld", &f, &t) != 2)
 		p = NULL;
@@ -843,9 +851,11 @@ static void xr_line(struct guest *g, const char *l)
 		x->end_free = f;
 		x->end_tot = t;
 	}
+	if (!strncmp(l, "AER sample", 10) && p)
+		x->sample_tot = t;	/* tot_pages with the memory in use */
 	if (sscanf(l, "AER reuse mib=%*d bad_words=%ld seconds=%lf", &x->reuse_bad,
-		   &x->reuse_s) == 2 && p) {
-		x->reuse_tot = t;
+		   &x->reuse_s) == 2) {
+		x->reuse_tot = x->sample_tot;
 		x->reused = true;
 	}
 	if (trace_line(l, "end", &x->tr_end) || trace_line(l, "reuse", &x->tr_reuse) ||
@@ -884,9 +894,14 @@ static int xr_run(struct xr *x, const char *aeration)
 	memset(x, 0, sizeof(*x));
 	x->t_90 = -1;
 	x->reuse_bad = -1;
-	snprintf(append, sizeof(append),
-		 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.mib=%ld",
-		 aeration, mib);
+	if (domu)	/* dom0 without aeration; the domU gets @aeration */
+		snprintf(append, sizeof(append),
+			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=off aer.mode=domu aer.domu_aeration=%s aer.mib=%ld",
+			 aeration, mib);
+	else
+		snprintf(append, sizeof(append),
+			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.mib=%ld",
+			 aeration, mib);
 	run_guest(&g);
 	if (g.kernel_trouble)
 		printf("host: kernel trouble in the log: %s\n", g.trouble);
@@ -907,33 +922,33 @@ static void xr_row(const char *name, const struct xr *x)
 static int mode_xen(void)
 {
 	long want = (long)(RECLAIM_FRACTION * mib * 1024);
+	const char *who = domu ? "domU" : "dom0";
 	struct xr on, off;
 	int trouble_on, trouble_off;
 
 	print_accel();
-	printf("\n== Xen 4.17, dom0 with aeration=xen\n");
+	printf("\n== Xen 4.17, %s with aeration=xen\n", domu ? "PV domU" : "dom0");
 	trouble_on = xr_run(&on, "xen");
-	printf("\n== Xen 4.17, dom0 with aeration=off\n");
+	printf("\n== Xen 4.17, %s with aeration=off\n", domu ? "PV domU" : "dom0");
 	trouble_off = xr_run(&off, "off");
 
-	printf("\n%-10s %14s %14s %14s %14s %10s %10s\n", "aeration=",
-	       "Xen free", "Xen free +20s", "dom0 tot", "dom0 tot +20s",
-	       "90% after", "reuse");
+	printf("\n%-10s %14s %14s %10s tot %5s tot +20s %10s %10s\n", "aeration=",
+	       "Xen free", "Xen free +20s", who, who, "90% after", "reuse");
 	xr_row("xen", &on);
 	xr_row("off", &off);
 	printf("\n");
 
 	verdict(on.done && !strcmp(on.backend, "xen"),
-		"xen: dom0 ran to the end with backend=xen (got '%s')", on.backend);
+		"xen: %s ran to the end with backend=xen (got '%s')", who, on.backend);
 	verdict(on.t_90 >= 0,
-		"xen: Xen free memory rose and dom0 tot_pages fell by >= %ld MiB within %.0f s (%.1f s)",
-		want / 1024, RECLAIM_DEADLINE_S, on.t_90);
+		"xen: Xen free memory rose and %s tot_pages fell by >= %ld MiB within %.0f s (%.1f s)",
+		who, want / 1024, RECLAIM_DEADLINE_S, on.t_90);
 	verdict(on.reused && on.reuse_bad == 0,
 		"xen: %ld MiB reallocated, pattern intact in every word (%ld bad)",
 		mib, on.reuse_bad);
 	verdict(on.reused && on.reuse_tot - on.end_tot >= want,
-		"xen: dom0 tot_pages rose again on reuse (%ld -> %ld MiB)",
-		on.end_tot / 1024, on.reuse_tot / 1024);
+		"xen: %s tot_pages rose again on reuse (%ld -> %ld MiB)",
+		who, on.end_tot / 1024, on.reuse_tot / 1024);
 	verdict(on.injected && on.inj_bad == 0 && on.inj_held > 0 &&
 		on.inj_failures > 0,
 		"xen, injected failures: pattern intact (%ld bad), %ld blocks held, %ld failures injected",
@@ -964,7 +979,7 @@ static int mode_xen(void)
 		on.tr_inject.reclaim_failed, on.reclaim_failures, on.tr_inject.lost);
 	verdict(trouble_on == 0, "xen: no BUG/WARNING/panic in the log");
 	verdict(off.done && !strcmp(off.backend, "none"),
-		"off: dom0 ran to the end with backend=none (got '%s')", off.backend);
+		"off: %s ran to the end with backend=none (got '%s')", who, off.backend);
 	verdict(off.freed && labs(off.end_free - off.touched_free) < mib * 1024 / 10 &&
 		labs(off.touched_tot - off.end_tot) < mib * 1024 / 10,
 		"off: Xen free memory and tot_pages unchanged (%+ld MiB, %+ld MiB)",
@@ -977,7 +992,10 @@ static int mode_xen(void)
 		printf("repopulate before reuse: %ld pages in %.1f ms, %.2f ms per 2 MiB (measured in the guest)\n",
 		       on.reclaim_pages, on.reclaim_ns / 1e6,
 		       on.reclaim_ns / 1e6 / (on.reclaim_pages / 512.0));
-	printf("xen: %d passed, %d failed\n", passed, failed);
+	if (domu)
+		printf("dom0 relayed the domU's lines and asked Xen at most %.2f s after the domU wrote them\n",
+		       on.relay_lag);
+	printf("%s: %d passed, %d failed\n", domu ? "xen-domu" : "xen", passed, failed);
 	return failed ? 1 : 0;
 }
 
@@ -1402,7 +1420,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hostrun virtio|kunit|input|storm|boot|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
-		"       hostrun xen --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
+		"       hostrun xen|xen-domu --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
 		"       hostrun rss PID [SECONDS]\n"
@@ -1469,7 +1487,8 @@ int main(int argc, char **argv)
 		return mode_demo();
 	if (!strcmp(argv[1], "hyperv"))
 		return mode_hyperv();
-	if (!strcmp(argv[1], "xen")) {
+	domu = !strcmp(argv[1], "xen-domu");
+	if (!strcmp(argv[1], "xen") || domu) {
 		if (!xen) {
 			usage();
 			return 2;

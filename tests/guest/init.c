@@ -16,7 +16,14 @@
  *               reclaim fails as if Xen had no memory, every 4th report
  *               fails; the pattern must hold and held blocks come back
  *               (touch-free, xen and hyperv also record the trace events
- *               aeration:report, :reclaim, :fail and print what they saw)
+ *               aeration:report, :reclaim, :fail and print what they saw);
+ *               with aer.domu=1 the same in a PV domU, which cannot ask
+ *               Xen: it ends those lines with " @xen" for dom0 to fill in
+ *   domu        a Xen dom0 that starts xenstored and xenconsoled, creates a
+ *               PV domU with xl (this kernel, this initramfs, aer.mode=xen
+ *               aer.domu=1, aeration=aer.domu_aeration) and relays the
+ *               domU's console, with Xen's view of the domU where it says
+ *               " @xen"
  *   hyperv      touch-free, then allocate it all again and check a pattern
  *               (the host discarded it: every page refaults as zeros)
  *   pf1         will-it-scale page_fault1: one task per CPU maps 128 MiB,
@@ -46,6 +53,7 @@
 #include <sys/mount.h>
 #include <sys/klog.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -473,6 +481,10 @@ static const char *cmdline_get(const char *cmd, const char *key, char *out,
 	return out;
 }
 
+/* The Xen domain the lines are about, and whether we are that domU. */
+static char xen_domid[16] = "0";
+static bool domu;
+
 /*
  * Run /xenaer (no shell in the initramfs: fork and exec), its stdout and
  * stderr in out.  Its exit status, or -1 if it did not run.
@@ -506,15 +518,20 @@ static int xenaer(char *const argv[], char *out, size_t size)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Xen's view, from xenaer --json -d 0: " xen_free_kib=N tot_kib=N". */
+/*
+ * Xen's view of the domain, from xenaer --json -d ID:
+ * " xen_free_kib=N tot_kib=N".  A domU cannot ask Xen; dom0 fills in " @xen".
+ */
 static const char *xen_view(bool xen, char *buf, size_t size)
 {
-	static char *const argv[] = { "xenaer", "--json", "-d", "0", NULL };
+	char *const argv[] = { "xenaer", "--json", "-d", xen_domid, NULL };
 	char out[512], *f, *t;
 
 	buf[0] = 0;
 	if (!xen)
 		return buf;
+	if (domu)
+		return strncpy(buf, " @xen", size);
 	xenaer(argv, out, sizeof(out));
 	f = strstr(out, "\"free_kib\":");
 	t = strstr(out, "\"tot_kib\":");
@@ -547,11 +564,12 @@ static void xenaer_log(void)
 }
 
 /*
- * Write a pattern unique to each word's address, read it back, and sample
- * Xen's view while the memory is still in use.
+ * Write a pattern unique to each word's address, read it back, and print
+ * Xen's view while the memory is still in use ("AER sample").
  */
-static long pattern_check(size_t len, bool xen, char *xv, size_t size)
+static long pattern_check(size_t len, bool xen)
 {
+	char xv[96];
 	unsigned long *mem, i, n = len / sizeof(*mem), bad = 0;
 
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -562,7 +580,12 @@ static long pattern_check(size_t len, bool xen, char *xv, size_t size)
 		mem[i] = i * 0x9e3779b97f4a7c15UL ^ (unsigned long)&mem[i];
 	for (i = 0; i < n; i++)
 		bad += mem[i] != (i * 0x9e3779b97f4a7c15UL ^ (unsigned long)&mem[i]);
-	xen_view(xen, xv, size);
+	if (xen) {
+		printf("AER sample%s\n", xen_view(xen, xv, sizeof(xv)));
+		/* dom0 asks Xen when it reads the line: keep the memory till then. */
+		if (domu)
+			sleep(1);
+	}
 	munmap(mem, len);
 	return (long)bad;
 }
@@ -693,9 +716,9 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 
 	/* Reuse: every frame must come back (Xen) or refault, contents intact. */
 	t0 = now();
-	bad = pattern_check(len, xen, xv, sizeof(xv));
-	printf("AER reuse mib=%ld bad_words=%ld seconds=%.1f memfree_kb=%ld%s\n",
-	       mib, bad, now() - t0, meminfo_kb("MemFree"), xv);
+	bad = pattern_check(len, xen);
+	printf("AER reuse mib=%ld bad_words=%ld seconds=%.1f memfree_kb=%ld\n",
+	       mib, bad, now() - t0, meminfo_kb("MemFree"));
 	print_counters();
 	trace_summary("reuse");
 	print_klog();
@@ -710,7 +733,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	trace_fail_only();
 	inject("4", "3");
 	t0 = now();
-	bad = pattern_check(len, xen, xv, sizeof(xv));
+	bad = pattern_check(len, xen);
 	printf("AER inject mib=%ld bad_words=%ld seconds=%.1f held_blocks=%s injected_failures=%s\n",
 	       mib, bad, now() - t0, sysfs("held_blocks", buf, sizeof(buf)),
 	       sysfs("injected_failures", buf2, sizeof(buf2)));
@@ -733,6 +756,165 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	       meminfo_kb("MemFree"), start_free);
 	print_counters();
 	trace_summary("inject");
+}
+
+/* ---- domu: dom0 runs the Xen test in a PV domU and relays its console ---- */
+
+#define XEN_BIN "/usr/lib/xen-4.17/bin/"
+#define DOMU_LOG "/var/log/xen/console/guest-aerdomu.log"
+
+static pid_t spawn(char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Run a Xen tool to the end and put its output in the log; the last line
+ * in last.  Not through a pipe: xl create leaves a child that watches the
+ * domain and would hold the pipe open until the domain is gone.
+ */
+static int xen_tool(char *const argv[], char *last, size_t size)
+{
+	static const char log[] = "/var/log/xen/tool.log";
+	char line[512];
+	int status = -1, fd;
+	pid_t pid = fork();
+	FILE *f;
+
+	if (pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	f = fopen(log, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		printf("AER xl| %s\n", line);
+		snprintf(last, size, "%s", line);
+	}
+	if (f)
+		fclose(f);
+	printf("AER xl %s rc=%d\n", strrchr(argv[0], '/') + 1,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* One line of the domU's console: AER lines with Xen's view, others marked. */
+static void relay_line(char *l, double *t_freed, double *lag)
+{
+	char xv[96];
+	size_t n = strlen(l);
+	double gt;
+
+	if (strncmp(l, "AER ", 4)) {
+		printf("domU| %s\n", l);
+		return;
+	}
+	if (n >= 5 && !strcmp(l + n - 5, " @xen")) {
+		l[n - 5] = 0;
+		printf("%s%s\n", l, xen_view(true, xv, sizeof(xv)));
+	} else {
+		printf("%s\n", l);
+	}
+	if (!strcmp(l, "AER freed"))
+		*t_freed = now();
+	/* How much later than the domU's clock dom0 asked Xen. */
+	if (sscanf(l, "AER t=%lf", &gt) == 1 && *t_freed > 0 &&
+	    now() - *t_freed - gt > *lag)
+		*lag = now() - *t_freed - gt;
+}
+
+static void xen_host(const char *cmd, const char *mib)
+{
+	static char *const xenstored[] = { XEN_BIN "xenstored", "-N", NULL };
+	static char *const init_dom0[] = { XEN_BIN "xen-init-dom0", NULL };
+	static char *const consoled[] = {
+		XEN_BIN "xenconsoled", "-i", "--log=guest",
+		"--log-dir=/var/log/xen/console", NULL };
+	static char *const create[] = { XEN_BIN "xl", "create", "/etc/xen/aerdomu.cfg", NULL };
+	static char *const domid[] = { XEN_BIN "xl", "domid", "aerdomu", NULL };
+	static const char *const dirs[] = {
+		"/dev/pts", "/var", "/var/run", "/var/run/xenstored", "/var/lib",
+		"/var/lib/xenstored", "/var/lib/xen", "/var/log", "/var/log/xen",
+		"/var/log/xen/console", "/var/run/xen", "/var/lock", "/run", "/etc",
+		"/etc/xen",
+	};
+	char cfg[1024], aer[16] = "xen", buf[4096], out[512];
+	double t0, t_freed = 0, lag = 0;
+	size_t used = 0, i;
+	bool done = false;
+	ssize_t n;
+	int fd = -1;
+	FILE *f;
+
+	mount("xenfs", "/proc/xen", "xenfs", 0, NULL);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		mkdir(dirs[i], 0755);
+	/* xenconsoled gives each domU console a pty */
+	mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
+	cmdline_get(cmd, "aer.domu_aeration=", aer, sizeof(aer));
+	snprintf(cfg, sizeof(cfg),
+		 "name = \"aerdomu\"\ntype = \"pv\"\nkernel = \"/domu/bzImage\"\n"
+		 "ramdisk = \"/domu/initramfs.cpio.gz\"\nmemory = %ld\nvcpus = 2\n"
+		 "on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"destroy\"\n"
+		 "extra = \"console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.domu=1 aer.mib=%s\"\n",
+		 atol(mib) * 2, aer, mib);
+	f = fopen("/etc/xen/aerdomu.cfg", "w");
+	if (!f || fputs(cfg, f) < 0 || fclose(f)) {
+		printf("AER error cannot write /etc/xen/aerdomu.cfg\n");
+		return;
+	}
+	f = fopen("/etc/xen/xl.conf", "w");	/* xl warns without one */
+	if (f)
+		fclose(f);
+
+	spawn(xenstored);
+	for (i = 0; i < 100 && access("/var/run/xenstored/socket", F_OK); i++)
+		usleep(100000);
+	xen_tool(init_dom0, out, sizeof(out));
+	spawn(consoled);
+	if (xen_tool(create, out, sizeof(out)))
+		return;
+	xen_tool(domid, out, sizeof(out));
+	snprintf(xen_domid, sizeof(xen_domid), "%ld", atol(out));
+	printf("AER domu domid=%s aeration=%s\n", xen_domid, aer);
+	xenaer_log();
+
+	/* xenconsoled appends the domU's console to its log: follow it. */
+	for (t0 = now(); !done && now() - t0 < 600; usleep(50000)) {
+		if (fd < 0)
+			fd = open(DOMU_LOG, O_RDONLY);
+		if (fd < 0)
+			continue;
+		while ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0) {
+			char *p, *nl;
+
+			used += n;
+			buf[used] = 0;
+			for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
+				*nl = 0;
+				p[strcspn(p, "\r")] = 0;
+				relay_line(p, &t_freed, &lag);
+				done |= !strcmp(p, "AER done");
+			}
+			used -= p - buf;
+			memmove(buf, p, used);
+			if (used == sizeof(buf) - 1)
+				used = 0;	/* a line longer than the buffer */
+		}
+	}
+	printf("AER relay seconds=%.1f max_lag_s=%.2f domu_done=%d\n",
+	       now() - t0, lag, done);
 }
 
 int main(void)
@@ -763,8 +945,10 @@ int main(void)
 	if (cmdline_get(cmd, "aer.min_order=", arg, sizeof(arg)))
 		write_sysfs("min_order", arg);
 
-	printf("AER init mode=%s\n", mode);
-	if (!strcmp(mode, "xen"))
+	domu = cmdline_get(cmd, "aer.domu=", arg, sizeof(arg)) && !strcmp(arg, "1");
+
+	printf("AER init mode=%s%s\n", mode, domu ? " (a Xen domU)" : "");
+	if (!strcmp(mode, "xen") && !domu)
 		xenaer_log();
 	if (!strcmp(mode, "touch-free") || !strcmp(mode, "xen") ||
 	    !strcmp(mode, "unbind") || !strcmp(mode, "hyperv")) {
@@ -779,13 +963,17 @@ int main(void)
 		storm(atof(cmdline_get(cmd, "aer.secs=", arg, sizeof(arg)) ?: "20"));
 	else if (!strcmp(mode, "pf1"))
 		pf1(atof(cmdline_get(cmd, "aer.secs=", arg, sizeof(arg)) ?: "10"));
+	else if (!strcmp(mode, "domu"))
+		xen_host(cmd, mib);
 	else if (!strcmp(mode, "churn"))
 		churn(atol(mib),
 		      atol(cmdline_get(cmd, "aer.rounds=", arg, sizeof(arg)) ?: "6"),
 		      atol(cmdline_get(cmd, "aer.interval=", arg, sizeof(arg)) ?: "1000"));
 	else
 		print_counters();
-	printf("AER done\n");
+	/* dom0 relayed the domU's own "AER done"; it must not stand in for it. */
+	if (strcmp(mode, "domu"))
+		printf("AER done\n");
 	fflush(stdout);
 	sync();
 	reboot(RB_AUTOBOOT);
