@@ -295,8 +295,9 @@ static void inputs(void)
 /* page_fault1: each task faults 128 MiB in and out until time is up. */
 static void pf1(double secs)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), i, total = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), i, thp_kb;
 	size_t len = 128UL << 20;
+	double total = 0;
 	int pfd[2];
 
 	sleep(2);
@@ -304,9 +305,11 @@ static void pf1(double secs)
 		return;
 	for (i = 0; i < ncpu; i++) {
 		if (fork() == 0) {
-			double end = now() + secs;
+			double start = now(), end = start + secs, last = start;
+			double rate;
 			long pages = 0;
 
+			/* The rate up to the last whole round, not a whole-round count. */
 			while (now() < end) {
 				char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
 					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -318,21 +321,26 @@ static void pf1(double secs)
 					m[off] = 1;
 				munmap(m, len);
 				pages += len / 4096;
+				last = now();
 			}
-			if (write(pfd[1], &pages, sizeof(pages)) != sizeof(pages))
+			rate = last > start ? pages / (last - start) : 0;
+			if (write(pfd[1], &rate, sizeof(rate)) != sizeof(rate))
 				_exit(1);
 			_exit(0);
 		}
 	}
+	/* Half way: how much of what the tasks map is in huge pages. */
+	usleep(secs * 500000);
+	thp_kb = meminfo_kb("AnonHugePages");
 	for (i = 0; i < ncpu; i++) {
-		long pages;
+		double rate;
 
-		if (read(pfd[0], &pages, sizeof(pages)) == sizeof(pages))
-			total += pages;
+		if (read(pfd[0], &rate, sizeof(rate)) == sizeof(rate))
+			total += rate;
 		wait(NULL);
 	}
-	printf("AER pf1 tasks=%ld seconds=%.0f pages_per_s=%.0f\n", ncpu, secs,
-	       total / secs);
+	printf("AER pf1 tasks=%ld seconds=%.0f pages_per_s=%.0f anon_huge_kb_midway=%ld\n",
+	       ncpu, secs, total, thp_kb);
 }
 
 /* Free and reallocate at an interval: the cost of reporting too early. */
