@@ -41,6 +41,7 @@
 static const char *kernel, *initrd, *xen, *stock, *outdir = "out/bench";
 static int repeat = 2;
 static const char *part = "fast,reclaim,churn";	/* bench --part */
+static const char *bench_intervals = "500,1000,2000,3000";	/* ms, at most 4 */
 static const char *qemu = "qemu-system-x86_64";
 static const char *hvhost = "out/hvhost";
 static long mib = 1024;
@@ -1095,18 +1096,26 @@ static int mode_bench(void)
 		{ "aeration adaptive", false, DEV_FPR_ON, "aeration=virtio" },
 		{ "aeration fixed 250 ms", false, DEV_FPR_ON,
 		  "aeration=virtio aer.adaptive=0 aer.delay=250" },
+		/* The floor: faults that no reporting causes. */
+		{ "no reporting (off)", false, DEV_FPR_ON, "aeration=off" },
 	};
-	static const long intervals[] = { 500, 1000, 2000, 3000 };
+	long intervals[4];
+	size_t nint = 0;
+	const char *iv = bench_intervals;
+	char *end;
 	/*
 	 * The fast path under -icount: the guest's clock counts instructions
 	 * (1 ns each), so pages per guest second is pages per 10^9 guest
 	 * instructions, whatever else the host is doing.  Wall-clock runs
-	 * under TCG spread 10-20%, too much to see 0.5%.
+	 * under TCG spread 10-20%, too much to see 0.5%.  One vCPU: with two,
+	 * icount runs them round-robin on one host thread, and runs
+	 * came out bimodal (one mode 30% faster, cause not found).
 	 */
-	static const char *const icount[] = { "-icount", "shift=0,sleep=off", NULL };
+	static const char *const icount[] = { "-icount", "shift=0,sleep=off",
+					      "-smp", "1", NULL };
 	bool tcg = !strcmp(accel(), "tcg");
 	double pf[4][8] = { { 0 } }, base = 0;
-	struct bench_line ch[3][4] = { { { 0 } } };
+	struct bench_line ch[4][4] = { { { 0 } } };
 	struct tf rec[2] = { { 0 } };
 	char path[256], params[256];
 	size_t i, j;
@@ -1121,7 +1130,7 @@ static int mode_bench(void)
 		repeat = 2;
 
 	printf("\n== fast path: page_fault1, %d runs each%s\n", repeat,
-	       tcg ? ", -icount shift=0 (guest time counts instructions)" : "");
+	       tcg ? ", 1 vCPU, -icount shift=0 (guest time counts instructions)" : "");
 	for (r = 0; r < repeat && strstr(part, "fast"); r++) {
 		for (i = 0; i < 4; i++) {
 			snprintf(params, sizeof(params), "%s aer.mode=pf1 aer.secs=10",
@@ -1145,9 +1154,15 @@ static int mode_bench(void)
 			fclose(trace);
 	}
 
+	while (nint < 4 && *iv) {
+		intervals[nint++] = strtol(iv, &end, 10);
+		if (*end != ',')
+			break;
+		iv = end + 1;
+	}
 	printf("\n== churn: 512 MiB freed and reallocated, 6 rounds\n");
-	for (i = 0; i < 3 && strstr(part, "churn"); i++)
-		for (j = 0; j < 4; j++) {
+	for (i = 0; i < 4 && strstr(part, "churn"); i++)
+		for (j = 0; j < nint; j++) {
 			snprintf(params, sizeof(params),
 				 "%s aer.mode=churn aer.mib=512 aer.rounds=6 aer.interval=%ld",
 				 churners[i].params, intervals[j]);
@@ -1156,8 +1171,9 @@ static int mode_bench(void)
 		}
 
 	/* The tables. */
-	printf("\n=== fast path (page_fault1, 2 tasks, pages per %s second; min..max of %d runs)\n",
-	       tcg ? "guest (-icount)" : "wall-clock", repeat);
+	printf("\n=== fast path (page_fault1, %s, pages per %s second; min..max of %d runs)\n",
+	       tcg ? "1 vCPU, 1 task" : "2 tasks", tcg ? "guest (-icount)" : "wall-clock",
+	       repeat);
 	for (i = 0; i < 4 && strstr(part, "fast"); i++) {
 		double lo = pf[i][0], hi = pf[i][0], sum = 0;
 
@@ -1188,21 +1204,29 @@ churn_table:
 		return 0;
 	printf("\n=== churn (512 MiB freed and touched again, 6 rounds)\n");
 	printf("%-24s", "interval");
-	for (j = 0; j < 4; j++)
+	for (j = 0; j < nint; j++)
 		printf(" %18ld ms", intervals[j]);
 	printf("\n");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		printf("%-24s", churners[i].name);
-		for (j = 0; j < 4; j++)
+		for (j = 0; j < nint; j++)
 			printf(" %7ld flt %6.2f s", ch[i][j].faults, ch[i][j].busy_s);
 		printf("\n");
 	}
 	printf("%-24s", "adaptive / stock");
-	for (j = 0; j < 4; j++)
+	for (j = 0; j < nint; j++)
 		printf(" %9.2fx %7.2fx", ch[0][j].faults ?
 		       (double)ch[1][j].faults / ch[0][j].faults : 0,
 		       ch[0][j].busy_s ? ch[1][j].busy_s / ch[0][j].busy_s : 0);
-	printf("\n(flt: QEMU host page faults during the rounds; s: guest time spent touching)\n");
+	/* What reporting itself cost: faults above the no-reporting floor. */
+	printf("\n%-24s", "over the floor: stock");
+	for (j = 0; j < nint; j++)
+		printf(" %+11ld flt %8s", ch[0][j].faults - ch[3][j].faults, "");
+	printf("\n%-24s", "                adaptive");
+	for (j = 0; j < nint; j++)
+		printf(" %+11ld flt %8s", ch[1][j].faults - ch[3][j].faults, "");
+	printf("\n(flt: QEMU host page faults during the rounds; s: guest time spent touching;\n"
+	       " the floor is QEMU's own faults, TCG's included, with nothing reported)\n");
 	return 0;
 }
 
@@ -1445,7 +1469,7 @@ static void usage(void)
 		"       hostrun xen|xen-domu --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
-		"             [--part fast,reclaim,churn]\n"
+		"             [--part fast,reclaim,churn] [--intervals MS,MS,...]\n"
 		"       hostrun rss PID [SECONDS]\n"
 		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
 }
@@ -1480,6 +1504,8 @@ int main(int argc, char **argv)
 			outdir = argv[++i];
 		else if (!strcmp(argv[i], "--part") && i + 1 < argc)
 			part = argv[++i];
+		else if (!strcmp(argv[i], "--intervals") && i + 1 < argc)
+			bench_intervals = argv[++i];
 		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
 			repeat = atoi(argv[++i]);
 		else {

@@ -100,6 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5:
 			if (arg & 1)	/* as if AER_HELD_RETRY_MS had passed */
 				mb_engine.last_retry_ns = 0;
+			if (arg & 2)	/* the wait the engine asked for */
+				mb_now_ns += aer_next_delay_ms(&mb_engine) *
+					     1000000ULL;
 			aer_pass(&mb_engine);
 			break;
 		case 6:
