@@ -207,11 +207,6 @@ void aer_hold(struct aer_engine *e, unsigned long pfn, unsigned int order)
 	aerg_hold(pfn, order);
 	atomic_long_inc(&e->stats.held);
 	atomic_long_add(1L << order, &e->stats.held_pages);
-	if (!e->warned_held) {
-		e->warned_held = true;
-		pr_warn("aeration: frames at pfn %#lx did not come back; holding such blocks until they do\n",
-			pfn);
-	}
 }
 
 /*
@@ -227,6 +222,12 @@ unsigned long aer_retry_held(struct aer_engine *e)
 	unsigned int order;
 	struct aer_zone *z;
 
+	/* Warned here, not in aer_hold(): that runs under the zone lock. */
+	if (left > 0 && !e->warned_held) {
+		e->warned_held = true;
+		pr_warn("aeration: %ld pages whose frames did not come back are held until they do\n",
+			left);
+	}
 	if (left <= 0 || !READ_ONCE(e->backend) ||
 	    now - e->last_retry_ns < AER_HELD_RETRY_MS * 1000000ULL)
 		return 0;
@@ -422,19 +423,18 @@ static void aer_adapt(struct aer_engine *e)
 }
 
 /*
- * Under churn (the age above AER_AGE_MS) the age counts from the last free
+ * Under churn (an @age above AER_AGE_MS) the age counts from the last free
  * of a block, not from the request: memory freed and reused on a cycle
  * shorter than the age is then never reported, wherever the cycle falls
- * against the timer, and a drain stops when the frees resume.  A guest
- * that never stops freeing still gets a pass AER_MAX_WAIT_MS after the
- * request.  Returns how much longer to wait, or 0 to run the pass now.
+ * against the timer.  A guest that never stops freeing still gets a pass
+ * AER_MAX_WAIT_MS after the request.  Returns how much longer to wait, or
+ * 0 to run the pass now.
  */
-static unsigned int aer_defer_ms(struct aer_engine *e)
+static unsigned int aer_defer_ms(struct aer_engine *e, unsigned int age)
 {
 	unsigned long long now = aerg_clock_ns();
 	unsigned long long quiet = (now - READ_ONCE(e->last_free_ns)) / 1000000;
 	unsigned long long waited = (now - READ_ONCE(e->request_ns)) / 1000000;
-	unsigned int age = e->cur_delay_ms;
 
 	if (!READ_ONCE(e->adaptive) || age <= AER_AGE_MS || quiet >= age ||
 	    waited >= AER_MAX_WAIT_MS)
@@ -466,6 +466,12 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
  */
 bool aer_pass(struct aer_engine *e)
 {
+	/*
+	 * The age this request was made under: what the pass learns below
+	 * applies from the next request, so one reuse (a program starting)
+	 * never holds back the memory freed now.  A backlog drains unasked.
+	 */
+	unsigned int age = e->drain ? 0 : e->cur_delay_ms;
 	struct aer_zone *z;
 	int err = 0;
 
@@ -480,7 +486,7 @@ bool aer_pass(struct aer_engine *e)
 	aer_adapt(e);
 	e->aerated_last = 0;
 	atomic_long_set(&e->quick_reuse, 0);
-	WRITE_ONCE(e->defer_ms, aer_defer_ms(e));
+	WRITE_ONCE(e->defer_ms, aer_defer_ms(e, age));
 	if (e->defer_ms) {
 		atomic_long_inc(&e->stats.deferred);
 		atomic_set(&e->state, AER_REQUESTED);

@@ -164,15 +164,19 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 	return true;
 }
 
-/* Hooks from mm/page_alloc.c, zone lock held. */
+/*
+ * Hooks from mm/page_alloc.c, zone lock held; __aeration_hold() also
+ * without it, from rmqueue_buddy() after the lock is dropped.
+ */
 
 void __aeration_notify(void)
 {
 	struct aer_engine *e = &aeration_engine;
 
+	/* At least a jiffy: a timer, not the pool lock, under the zone lock. */
 	if (READ_ONCE(e->backend) && aer_request(e))
 		queue_delayed_work(system_freezable_wq, &aeration_work,
-				   msecs_to_jiffies(aer_next_delay_ms(e)));
+				   msecs_to_jiffies(aer_next_delay_ms(e)) ?: 1);
 }
 
 bool __aeration_reclaim(struct page *page, unsigned int order)

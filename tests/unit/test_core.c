@@ -407,6 +407,29 @@ static void test_churn_waits_for_quiet(void)
 	CHECK_STATE();
 }
 
+/* Churn seen once: the next request waits longer, not the pass that saw it. */
+static void test_one_reuse_does_not_wait(void)
+{
+	unsigned long n, i;
+
+	setup(false, 0, 64);
+	run_passes();
+	n = fill(pfns, 1 << 15, 0);
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	mb_engine.aerated_last = 4;	/* as if all of it came back at once */
+	atomic_long_set(&mb_engine.quick_reuse, 4);
+	mb_now_ns += AER_AGE_MS * 1000000ULL;
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.cur_delay_ms == 2 * AER_AGE_MS);
+	CHECK(mb_engine.defer_ms == 0 && mb_engine.aerated_last > 0);
+	/* Nor does its backlog wait for a quiet spell. */
+	run_passes();
+	CHECK(atomic_long_read(&mb_engine.stats.deferred) == 0);
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	CHECK_STATE();
+}
+
 /* A backlog the per-pass budget left drains fast; a new free waits the age. */
 static void test_drain_and_age(void)
 {
@@ -698,6 +721,7 @@ int main(void)
 	RUN(test_adaptive_idle);
 	RUN(test_adaptive_churn);
 	RUN(test_churn_waits_for_quiet);
+	RUN(test_one_reuse_does_not_wait);
 	RUN(test_drain_and_age);
 	RUN(test_failure_backoff);
 	RUN(test_held);
