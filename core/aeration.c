@@ -297,7 +297,7 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
 			if (blk->order < AER_MAX_ORDERS)
 				atomic_long_inc(&e->stats.aerated[blk->order]);
-			e->aerated_last++;
+			e->aerated_since++;
 		}
 	}
 	e->nr = 0;
@@ -396,22 +396,23 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * after a free the first pass waits AER_AGE_MS (2 s, as upstream: memory
  * freed and reused within that is never reported), but the backlog a pass
  * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.
- * If a quarter or more of what the last pass aerated was reused within
- * AER_CHURN_WINDOW_MS, that is churn past the age: double
- * it, and if it happens twice in a row go straight to AER_SLOW_DELAY_MS,
- * because every round spent finding the right delay is a round of
- * refaults.  One reuse (a program starting) is not a pattern.  Otherwise
- * halve it, down to AER_AGE_MS.  A pass that aerated nothing teaches
- * nothing.
+ * The first pass of each request learns from what the passes since the
+ * previous one aerated, the drain included: if a quarter or more of it was
+ * reused within AER_CHURN_WINDOW_MS of a pass, that is churn past the age:
+ * double it, and if it happens twice in a row go straight to
+ * AER_SLOW_DELAY_MS, because every round spent finding the right delay is
+ * a round of refaults.  One reuse (a program starting) is not a pattern.
+ * Otherwise halve it, down to AER_AGE_MS.  Passes that aerated nothing
+ * teach nothing.
  */
 static void aer_adapt(struct aer_engine *e)
 {
 	unsigned long quick = atomic_long_read(&e->quick_reuse);
 	unsigned int d = e->cur_delay_ms;
 
-	if (!e->aerated_last)
+	if (!e->aerated_since)
 		return;
-	if (quick * 4 >= e->aerated_last) {
+	if (quick * 4 >= e->aerated_since) {
 		e->churn_streak++;
 		d = e->churn_streak >= 2 || d * 2 > AER_SLOW_DELAY_MS ?
 		    AER_SLOW_DELAY_MS : d * 2;
@@ -481,11 +482,13 @@ bool aer_pass(struct aer_engine *e)
 	}
 
 	atomic_set(&e->state, AER_ACTIVE);
-	e->drain = false;
 	aer_retry_held(e);
-	aer_adapt(e);
-	e->aerated_last = 0;
-	atomic_long_set(&e->quick_reuse, 0);
+	if (!e->drain) {
+		aer_adapt(e);
+		e->aerated_since = 0;
+		atomic_long_set(&e->quick_reuse, 0);
+	}
+	e->drain = false;
 	WRITE_ONCE(e->defer_ms, aer_defer_ms(e, age));
 	if (e->defer_ms) {
 		atomic_long_inc(&e->stats.deferred);

@@ -86,7 +86,7 @@ struct aer_engine {
 	unsigned long long last_free_ns;	/* when a block last came free */
 	unsigned long long request_ns;	/* when the queued pass was asked for */
 	unsigned int defer_ms;		/* the last pass was put off this long */
-	unsigned long aerated_last;	/* blocks marked by the last pass */
+	unsigned long aerated_since;	/* blocks marked since aer_adapt() */
 	atomic_long_t quick_reuse;	/* of those, reused within the window */
 	unsigned int churn_streak;	/* passes in a row that saw churn */
 	unsigned int nr;		/* blocks isolated in batch[] */

@@ -310,12 +310,18 @@ static void test_adaptive_idle(void)
 	CHECK(mb_engine.defer_ms == AER_SLOW_DELAY_MS);
 	CHECK(mb_count_aerated_pages() == 0);
 	mb_now_ns += AER_SLOW_DELAY_MS * 1000000ULL;
-	aer_pass(&mb_engine);
-	CHECK(mb_count_aerated_pages() > 0);
-	aer_pass(&mb_engine);
-	CHECK(mb_engine.cur_delay_ms == AER_SLOW_DELAY_MS / 2);
-	run_passes();
-	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	run_passes();		/* the pass and its backlog */
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	/* The next requests learn that all of it stayed free. */
+	for (i = 1; i < 5; i += 2) {
+		mb_free(pfns[i], 0);
+		mb_now_ns += mb_engine.cur_delay_ms * 1000000ULL;
+		aer_pass(&mb_engine);
+		CHECK(mb_engine.defer_ms == 0);
+		CHECK(mb_engine.cur_delay_ms ==
+		      (i == 1 ? AER_SLOW_DELAY_MS / 2 : AER_AGE_MS));
+		run_passes();
+	}
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
 	/* Fixed mode ignores all that. */
 	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0) == 0);
@@ -323,7 +329,7 @@ static void test_adaptive_idle(void)
 	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 2) == -ERANGE);
 }
 
-/* Churn: what a pass aerates is reallocated at once, so back off. */
+/* Churn: what a request's passes aerate is reallocated at once: back off. */
 static void test_adaptive_churn(void)
 {
 	unsigned int round;
@@ -334,18 +340,20 @@ static void test_adaptive_churn(void)
 	for (round = 0; round < 8; round++) {
 		for (i = 0; i < n; i += 2)
 			mb_free(pfns[i], 0);
-		/* The pass after a quiet spell of the age ... */
+		/* The pass after a quiet spell of the age learns ... */
 		mb_now_ns += mb_engine.cur_delay_ms * 1000000ULL;
 		aer_pass(&mb_engine);
-		CHECK(mb_engine.aerated_last > 0);
-		/* Reallocate right after the pass, inside the churn window. */
+		CHECK(mb_engine.defer_ms == 0);
+		/* ... once is not a pattern: double.  Twice: the slow delay. */
+		CHECK(mb_engine.cur_delay_ms == (round == 0 ? AER_AGE_MS :
+						 round == 1 ? 2 * AER_AGE_MS :
+						 AER_SLOW_DELAY_MS));
+		run_passes();	/* the backlog, learning nothing */
+		CHECK(mb_engine.aerated_since > 0);
+		/* Reallocate right after the drain, inside the churn window. */
 		for (i = 0; i < n; i += 2)
 			pfns[i] = mb_alloc(0, 1);
 		CHECK(atomic_long_read(&mb_engine.quick_reuse) > 0);
-		aer_pass(&mb_engine);	/* learns from the reuse */
-		/* Once is not a pattern: double.  Twice: the slow delay. */
-		CHECK(mb_engine.cur_delay_ms ==
-		      (round ? AER_SLOW_DELAY_MS : 2 * AER_AGE_MS));
 		CHECK_STATE();
 	}
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_SLOW_DELAY_MS);
@@ -394,7 +402,7 @@ static void test_churn_waits_for_quiet(void)
 	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
 	mb_now_ns += AER_SLOW_DELAY_MS * 1000000ULL;
 	aer_pass(&mb_engine);
-	CHECK(mb_engine.defer_ms == 0 && mb_engine.aerated_last > 0);
+	CHECK(mb_engine.defer_ms == 0 && mb_engine.aerated_since > 0);
 	/* At the plain age, no waiting for quiet: as upstream. */
 	mb_engine.cur_delay_ms = AER_AGE_MS;
 	mb_now_ns += AER_CHURN_WINDOW_MS * 1000000ULL;
@@ -417,12 +425,12 @@ static void test_one_reuse_does_not_wait(void)
 	n = fill(pfns, 1 << 15, 0);
 	for (i = 0; i < n; i += 2)
 		mb_free(pfns[i], 0);
-	mb_engine.aerated_last = 4;	/* as if all of it came back at once */
+	mb_engine.aerated_since = 4;	/* as if all of it came back at once */
 	atomic_long_set(&mb_engine.quick_reuse, 4);
 	mb_now_ns += AER_AGE_MS * 1000000ULL;
 	aer_pass(&mb_engine);
 	CHECK(mb_engine.cur_delay_ms == 2 * AER_AGE_MS);
-	CHECK(mb_engine.defer_ms == 0 && mb_engine.aerated_last > 0);
+	CHECK(mb_engine.defer_ms == 0 && mb_engine.aerated_since > 0);
 	/* Nor does its backlog wait for a quiet spell. */
 	run_passes();
 	CHECK(atomic_long_read(&mb_engine.stats.deferred) == 0);
