@@ -6,6 +6,7 @@
  * the guest exits).
  *
  *   touch-free  touch aer.mib MiB, free it, report MemFree for 20 s
+ *               (after aer.settle= seconds of quiet, default 3)
  *   unbind      touch-free, but 300 ms after the free, with reporting under
  *               way, unbind virtio_balloon (its remove() unregisters the
  *               backend) and bind it again a second later
@@ -660,6 +661,9 @@ static void wait_unplug(void)
 	sleep(3);
 }
 
+/* aer.settle=: seconds touch-free waits after boot; the bench waits longer. */
+static unsigned int settle_s = 3;
+
 static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 {
 	char xv[96], buf[32], buf2[32];
@@ -675,7 +679,7 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	/* The trace buffers first, so that the baseline includes them. */
 	trace_on();
 	/* Let boot-time reporting settle so the baseline is quiet. */
-	sleep(3);
+	sleep(settle_s);
 	start_free = meminfo_kb("MemFree");
 	printf("AER start memfree_kb=%ld%s\n", start_free,
 	       xen_view(xen, xv, sizeof(xv)));
@@ -952,6 +956,8 @@ int main(void)
 		write_sysfs("delay_ms", arg);
 	if (cmdline_get(cmd, "aer.min_order=", arg, sizeof(arg)))
 		write_sysfs("min_order", arg);
+	if (cmdline_get(cmd, "aer.settle=", arg, sizeof(arg)))
+		settle_s = atoi(arg);
 
 	domu = cmdline_get(cmd, "aer.domu=", arg, sizeof(arg)) && !strcmp(arg, "1");
 
