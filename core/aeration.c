@@ -51,6 +51,13 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 		e->capacity = b->capacity < AER_MAX_CAPACITY ?
 			      b->capacity : AER_MAX_CAPACITY;
 	e->nr = 0;
+	/* What the adaptive delay learned was about the last backend's run. */
+	e->cur_delay_ms = AER_AGE_MS;
+	e->churn_streak = 0;
+	e->aerated_since = 0;
+	atomic_long_set(&e->quick_reuse, 0);
+	e->drain = false;
+	e->defer_ms = 0;
 	atomic_set(&e->state, AER_IDLE);
 	WRITE_ONCE(e->backend, b);
 	return 0;
@@ -424,12 +431,12 @@ static void aer_adapt(struct aer_engine *e)
 }
 
 /*
- * Under churn (an @age above AER_AGE_MS) the age counts from the last free
- * of a block, not from the request: memory freed and reused on a cycle
- * shorter than the age is then never reported, wherever the cycle falls
- * against the timer.  A guest that never stops freeing still gets a pass
- * AER_MAX_WAIT_MS after the request.  Returns how much longer to wait, or
- * 0 to run the pass now.
+ * Under churn seen twice in a row (@age at AER_SLOW_DELAY_MS) the age
+ * counts from the last free of a block, not from the request: memory freed
+ * and reused on a cycle shorter than the age is then never reported,
+ * wherever the cycle falls against the timer.  Any freed block counts, so
+ * a guest that never stops freeing still gets a pass AER_MAX_WAIT_MS after
+ * the request.  Returns how much longer to wait, or 0 to run the pass now.
  */
 static unsigned int aer_defer_ms(struct aer_engine *e, unsigned int age)
 {
@@ -437,7 +444,7 @@ static unsigned int aer_defer_ms(struct aer_engine *e, unsigned int age)
 	unsigned long long quiet = (now - READ_ONCE(e->last_free_ns)) / 1000000;
 	unsigned long long waited = (now - READ_ONCE(e->request_ns)) / 1000000;
 
-	if (!READ_ONCE(e->adaptive) || age <= AER_AGE_MS || quiet >= age ||
+	if (!READ_ONCE(e->adaptive) || age < AER_SLOW_DELAY_MS || quiet >= age ||
 	    waited >= AER_MAX_WAIT_MS)
 		return 0;
 	return age - quiet < AER_MAX_WAIT_MS - waited ?

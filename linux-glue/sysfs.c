@@ -199,17 +199,6 @@ static struct attribute *aeration_attrs[] = {
 	&delay_ms_attr.attr,
 	&adaptive_attr.attr,
 	&current_delay_ms_attr.attr,
-	&counters[0].kattr.attr,
-	&counters[1].kattr.attr,
-	&counters[2].kattr.attr,
-	&counters[3].kattr.attr,
-	&counters[4].kattr.attr,
-	&counters[5].kattr.attr,
-	&counters[6].kattr.attr,
-	&counters[7].kattr.attr,
-	&counters[8].kattr.attr,
-	&counters[9].kattr.attr,
-	&counters[10].kattr.attr,
 	&aerated_blocks_attr.attr,
 	&aerated_bytes_attr.attr,
 	&reused_blocks_attr.attr,
@@ -218,8 +207,21 @@ static struct attribute *aeration_attrs[] = {
 	NULL,
 };
 
+/* Filled from counters[] at init: a new counter is one line up there. */
+static struct attribute *counter_attrs[ARRAY_SIZE(counters) + 1];
+
 static const struct attribute_group aeration_group = {
 	.attrs = aeration_attrs,
+};
+
+static const struct attribute_group counter_group = {
+	.attrs = counter_attrs,
+};
+
+static const struct attribute_group *aeration_groups[] = {
+	&aeration_group,
+	&counter_group,
+	NULL,
 };
 
 /*
@@ -241,13 +243,16 @@ static void __init aeration_debugfs_init(void)
 static int __init aeration_sysfs_init(void)
 {
 	struct kobject *kobj;
+	unsigned int i;
 	int err;
 
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		counter_attrs[i] = &counters[i].kattr.attr;
 	aeration_debugfs_init();
 	kobj = kobject_create_and_add("aeration", mm_kobj);
 	if (!kobj)
 		return -ENOMEM;
-	err = sysfs_create_group(kobj, &aeration_group);
+	err = sysfs_create_groups(kobj, aeration_groups);
 	if (err) {
 		pr_err("cannot create /sys/kernel/mm/aeration: %d\n", err);
 		kobject_put(kobj);

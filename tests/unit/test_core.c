@@ -431,10 +431,16 @@ static void test_one_reuse_does_not_wait(void)
 	aer_pass(&mb_engine);
 	CHECK(mb_engine.cur_delay_ms == 2 * AER_AGE_MS);
 	CHECK(mb_engine.defer_ms == 0 && mb_engine.aerated_since > 0);
-	/* Nor does its backlog wait for a quiet spell. */
+	/* Nor does its backlog wait for a quiet spell ... */
 	run_passes();
 	CHECK(atomic_long_read(&mb_engine.stats.deferred) == 0);
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	/* ... nor, at the doubled age, the next request, just after a free. */
+	mb_free(pfns[1], 0);
+	mb_now_ns += 2 * AER_AGE_MS * 1000000ULL;
+	mb_free(pfns[3], 0);
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.defer_ms == 0);
 	CHECK_STATE();
 }
 
