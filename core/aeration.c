@@ -57,7 +57,6 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 	e->aerated_since = 0;
 	atomic_long_set(&e->quick_reuse, 0);
 	e->drain = false;
-	e->defer_ms = 0;
 	atomic_set(&e->state, AER_IDLE);
 	WRITE_ONCE(e->backend, b);
 	return 0;
@@ -132,16 +131,10 @@ void aer_engine_deactivate(struct aer_engine *e)
  */
 bool aer_request(struct aer_engine *e)
 {
-	unsigned long long now = aerg_clock_ns();
-
-	WRITE_ONCE(e->last_free_ns, now);
 	if (atomic_read(&e->state) == AER_REQUESTED)
 		return false;
 	/* A running pass sees REQUESTED when it ends and asks to run again. */
-	if (atomic_xchg(&e->state, AER_REQUESTED) != AER_IDLE)
-		return false;
-	WRITE_ONCE(e->request_ns, now);
-	return true;
+	return atomic_xchg(&e->state, AER_REQUESTED) == AER_IDLE;
 }
 
 /* Bring back the frames of a given-away block, if the backend takes them. */
@@ -430,35 +423,12 @@ static void aer_adapt(struct aer_engine *e)
 	WRITE_ONCE(e->cur_delay_ms, d);
 }
 
-/*
- * Under churn seen twice in a row (@age at AER_SLOW_DELAY_MS) the age
- * counts from the last free of a block, not from the request: memory freed
- * and reused on a cycle shorter than the age is then never reported,
- * wherever the cycle falls against the timer.  Any freed block counts, so
- * a guest that never stops freeing still gets a pass AER_MAX_WAIT_MS after
- * the request.  Returns how much longer to wait, or 0 to run the pass now.
- */
-static unsigned int aer_defer_ms(struct aer_engine *e, unsigned int age)
-{
-	unsigned long long now = aerg_clock_ns();
-	unsigned long long quiet = (now - READ_ONCE(e->last_free_ns)) / 1000000;
-	unsigned long long waited = (now - READ_ONCE(e->request_ns)) / 1000000;
-
-	if (!READ_ONCE(e->adaptive) || age < AER_SLOW_DELAY_MS || quiet >= age ||
-	    waited >= AER_MAX_WAIT_MS)
-		return 0;
-	return age - quiet < AER_MAX_WAIT_MS - waited ?
-	       age - quiet : AER_MAX_WAIT_MS - waited;
-}
-
 /* How long the caller waits before the next pass. */
 unsigned int aer_next_delay_ms(struct aer_engine *e)
 {
 	unsigned int d = READ_ONCE(e->delay_ms);
 
-	if (READ_ONCE(e->defer_ms))
-		d = READ_ONCE(e->defer_ms);
-	else if (READ_ONCE(e->adaptive))
+	if (READ_ONCE(e->adaptive))
 		d = READ_ONCE(e->drain) ? AER_FAST_DELAY_MS :
 					  READ_ONCE(e->cur_delay_ms);
 	/* Held blocks: the hypervisor is short, no hurry. */
@@ -474,12 +444,6 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
  */
 bool aer_pass(struct aer_engine *e)
 {
-	/*
-	 * The age this request was made under: what the pass learns below
-	 * applies from the next request, so one reuse (a program starting)
-	 * never holds back the memory freed now.  A backlog drains unasked.
-	 */
-	unsigned int age = e->drain ? 0 : e->cur_delay_ms;
 	struct aer_zone *z;
 	int err = 0;
 
@@ -489,20 +453,15 @@ bool aer_pass(struct aer_engine *e)
 	}
 
 	atomic_set(&e->state, AER_ACTIVE);
+	atomic_long_inc(&e->stats.passes);
 	aer_retry_held(e);
+	/* A backlog's passes learn nothing: the request's first pass will. */
 	if (!e->drain) {
 		aer_adapt(e);
 		e->aerated_since = 0;
 		atomic_long_set(&e->quick_reuse, 0);
 	}
 	e->drain = false;
-	WRITE_ONCE(e->defer_ms, aer_defer_ms(e, age));
-	if (e->defer_ms) {
-		atomic_long_inc(&e->stats.deferred);
-		atomic_set(&e->state, AER_REQUESTED);
-		return true;
-	}
-	atomic_long_inc(&e->stats.passes);
 	for (z = aerg_zone_next(NULL); z && !err; z = aerg_zone_next(z))
 		err = aer_zone_pass(e, z);
 	if (err) {

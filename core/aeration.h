@@ -38,8 +38,6 @@
 #define AER_AGE_MS		2000
 #define AER_SLOW_DELAY_MS	8000
 #define AER_CHURN_WINDOW_MS	3000
-/* Under churn a pass waits for a quiet spell, but never longer than this. */
-#define AER_MAX_WAIT_MS		30000
 /* How often held blocks are offered to the backend again. */
 #define AER_HELD_RETRY_MS	1000
 
@@ -63,7 +61,6 @@ struct aer_stats {
 	atomic_long_t held_pages;		/* pages held back now */
 	atomic_long_t returned;			/* held blocks given back later */
 	atomic_long_t passes;
-	atomic_long_t deferred;			/* passes put off: no quiet spell */
 };
 
 enum aer_tunable {
@@ -83,9 +80,6 @@ struct aer_engine {
 	unsigned int cur_delay_ms;	/* the adaptive delay (the age) */
 	bool drain;			/* the last pass left a backlog */
 	unsigned long long last_pass_ns;	/* when the last pass ended */
-	unsigned long long last_free_ns;	/* when a block last came free */
-	unsigned long long request_ns;	/* when the queued pass was asked for */
-	unsigned int defer_ms;		/* the last pass was put off this long */
 	unsigned long aerated_since;	/* blocks marked since aer_adapt() */
 	atomic_long_t quick_reuse;	/* of those, reused within the window */
 	unsigned int churn_streak;	/* passes in a row that saw churn */

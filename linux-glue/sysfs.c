@@ -118,8 +118,6 @@ static struct aer_counter_attr counters[] = {
 	{ __ATTR(reclaim_failures, 0444, counter_show, NULL),
 	  &aeration_engine.stats.reclaim_failures },
 	{ __ATTR(passes, 0444, counter_show, NULL), &aeration_engine.stats.passes },
-	{ __ATTR(deferred_passes, 0444, counter_show, NULL),
-	  &aeration_engine.stats.deferred },
 	{ __ATTR(held_blocks, 0444, counter_show, NULL), &aeration_engine.stats.held },
 	{ __ATTR(reclaim_pages, 0444, counter_show, NULL),
 	  &aeration_engine.stats.reclaim_pages },

@@ -211,8 +211,8 @@ static void print_counters(void)
 	static const char *const names[] = {
 		"backend", "policy", "min_order", "capacity", "delay_ms",
 		"adaptive", "current_delay_ms",
-		"passes", "deferred_passes", "reports", "report_failures",
-		"aerated_blocks", "aerated_bytes", "reused_blocks", "free_aerated_bytes",
+		"passes", "reports", "report_failures", "aerated_blocks",
+		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
 		"reclaims", "reclaim_failures", "held_blocks", "held_pages",
 		"returned_blocks", "injected_failures", "reclaim_pages",
 		"reclaim_ns",
