@@ -174,15 +174,20 @@ static void test_pass_aerates_all(void)
 	CHECK(tb.calls == 0);
 }
 
-static void test_capacity_and_budget(void)
+/* Fill the zone, then free every other page: order-0 blocks that cannot merge. */
+static unsigned long fill_free_half(void)
 {
-	unsigned long n, i;
+	unsigned long n = fill(pfns, 1 << 15, 0), i;
 
-	setup(false, 0, 4);
-	n = fill(pfns, 1 << 15, 0);
-	/* Free every other page: 16384 order-0 blocks that cannot merge. */
 	for (i = 0; i < n; i += 2)
 		mb_free(pfns[i], 0);
+	return n;
+}
+
+static void test_capacity_and_budget(void)
+{
+	setup(false, 0, 4);
+	fill_free_half();
 	CHECK(mb_requests == 1);
 	/*
 	 * Budget: per free list, one pass reports nr_free / (capacity * 16)
@@ -358,9 +363,7 @@ static void test_backlog_learns_nothing(void)
 	unsigned long n, i;
 
 	setup(false, 0, 4);
-	n = fill(pfns, 1 << 15, 0);
-	for (i = 0; i < n; i += 2)
-		mb_free(pfns[i], 0);
+	n = fill_free_half();
 	run_passes();
 	CHECK(mb_engine.aerated_since == n / 2);
 	/* Everything reused right away: the next request's first pass sees it. */
