@@ -20,6 +20,16 @@
 #include "aeration.h"
 #include "glue.h"
 
+/* Forget what the adaptive delay learned: it was about another run. */
+static void aer_adapt_reset(struct aer_engine *e)
+{
+	e->cur_delay_ms = AER_AGE_MS;
+	e->churn_streak = 0;
+	e->aerated_since = 0;
+	atomic_long_set(&e->quick_reuse, 0);
+	e->drain = false;
+}
+
 void aer_engine_init(struct aer_engine *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -28,7 +38,7 @@ void aer_engine_init(struct aer_engine *e)
 	e->capacity = 32;
 	e->delay_ms = AER_DEFAULT_DELAY_MS;
 	e->adaptive = 1;
-	e->cur_delay_ms = AER_AGE_MS;
+	aer_adapt_reset(e);
 	e->lowest_order = aerg_nr_orders();
 }
 
@@ -51,12 +61,7 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 		e->capacity = b->capacity < AER_MAX_CAPACITY ?
 			      b->capacity : AER_MAX_CAPACITY;
 	e->nr = 0;
-	/* What the adaptive delay learned was about the last backend's run. */
-	e->cur_delay_ms = AER_AGE_MS;
-	e->churn_streak = 0;
-	e->aerated_since = 0;
-	atomic_long_set(&e->quick_reuse, 0);
-	e->drain = false;
+	aer_adapt_reset(e);
 	atomic_set(&e->state, AER_IDLE);
 	WRITE_ONCE(e->backend, b);
 	return 0;

@@ -105,8 +105,6 @@ static int kt_init(struct kunit *test)
 	mutex_lock(&aeration_lock);
 	aer_set_tunable(&aeration_engine, AER_MIN_ORDER, pageblock_order);
 	aer_set_tunable(&aeration_engine, AER_CAPACITY, 32);
-	/* The tests run passes themselves: none may wait for a quiet spell. */
-	aer_set_tunable(&aeration_engine, AER_ADAPTIVE, 0);
 	mutex_unlock(&aeration_lock);
 	return 0;
 }
@@ -114,9 +112,6 @@ static int kt_init(struct kunit *test)
 static void kt_exit(struct kunit *test)
 {
 	aeration_deactivate(&kt_backend);
-	mutex_lock(&aeration_lock);
-	aer_set_tunable(&aeration_engine, AER_ADAPTIVE, 1);
-	mutex_unlock(&aeration_lock);
 }
 
 static void aeration_test_policy(struct kunit *test)

@@ -302,14 +302,12 @@ static void test_report_failure(void)
 /* Idle: what is aerated stays free, so the delay shrinks to the minimum. */
 static void test_adaptive_idle(void)
 {
-	unsigned long n, i;
+	unsigned long i;
 
 	setup(false, 0, 4);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
 	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
-	n = fill(pfns, 1 << 15, 0);
-	for (i = 0; i < n; i += 2)
-		mb_free(pfns[i], 0);
+	fill_free_half();
 	run_passes();		/* the pass and its backlog */
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
 	/* The next requests learn that all of it stayed free. */
