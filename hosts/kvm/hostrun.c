@@ -340,7 +340,7 @@ struct tf {
 	long rss_now, rss_touched, rss_at_deadline, rss_min_after;
 	double t_freed, t_90, t_98;	/* seconds from free to 90%, 98% back */
 	FILE *trace;			/* "seconds RSS-MiB" after the free */
-	long start_memfree, end_memfree;
+	long start_free_kb, end_free_kb;
 	char backend[32];
 	char unbound[32], rebound[32];	/* backend after unbind, after bind */
 	const char *measure;		/* what sample() measures */
@@ -388,9 +388,9 @@ static void tf_line(struct guest *g, const char *l)
 		return;
 	if (!t->demo)
 		printf("guest| %s\n", l);
-	if (sscanf(l, "AER start memfree_kb=%ld", &t->start_memfree) == 1)
+	if (sscanf(l, "AER start free_kb=%ld", &t->start_free_kb) == 1)
 		return;
-	if (sscanf(l, "AER end memfree_kb=%ld", &t->end_memfree) == 1)
+	if (sscanf(l, "AER end free_kb=%ld", &t->end_free_kb) == 1)
 		return;
 	/* Trace samples name the backend too: not the state to judge. */
 	if (trace_line(l, "end", &t->tr_end) || !strncmp(l, "AER trace|", 10))
@@ -546,8 +546,8 @@ static int tf_run(struct tf *t, const char *aeration, bool demo)
 
 static bool memfree_back(const struct tf *t)
 {
-	return t->start_memfree > 0 && t->end_memfree > 0 &&
-	       t->end_memfree >= t->start_memfree * (1 - MEMFREE_TOLERANCE);
+	return t->start_free_kb > 0 && t->end_free_kb > 0 &&
+	       t->end_free_kb >= t->start_free_kb * (1 - MEMFREE_TOLERANCE);
 }
 
 static void tf_row(const char *name, const struct tf *t)
@@ -589,8 +589,8 @@ static int mode_virtio(void)
 		want, RECLAIM_DEADLINE_S, (on.rss_touched - on.rss_at_deadline) / 1024,
 		on.t_90);
 	verdict(memfree_back(&on),
-		"virtio: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
-		on.start_memfree, on.end_memfree);
+		"virtio: guest MemFree + Slab back within 2%% (start %ld kB, end %ld kB)",
+		on.start_free_kb, on.end_free_kb);
 	verdict(trouble_on == 0, "virtio: no BUG/WARNING/panic in the guest log");
 	verdict(on.tr_end.seen && on.tr_end.report_mib >= want &&
 		on.tr_end.report_failed == 0,
@@ -604,8 +604,8 @@ static int mode_virtio(void)
 		"off: host RSS stayed up (fell %ld MiB, less than %ld)",
 		(off.rss_touched - off.rss_at_deadline) / 1024, mib / 10);
 	verdict(memfree_back(&off),
-		"off: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
-		off.start_memfree, off.end_memfree);
+		"off: guest MemFree + Slab back within 2%% (start %ld kB, end %ld kB)",
+		off.start_free_kb, off.end_free_kb);
 	verdict(trouble_off == 0, "off: no BUG/WARNING/panic in the guest log");
 
 	/* The device goes away while reporting, and comes back. */
@@ -618,8 +618,8 @@ static int mode_virtio(void)
 	verdict(on.freed && on.t_90 >= 0 && on.t_90 <= RECLAIM_DEADLINE_S,
 		"unbind: host RSS still fell by >= %ld MiB within %.0f s (90%% at %.1f s)",
 		want, RECLAIM_DEADLINE_S, on.t_90);
-	verdict(memfree_back(&on), "unbind: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
-		on.start_memfree, on.end_memfree);
+	verdict(memfree_back(&on), "unbind: guest MemFree + Slab back within 2%% (start %ld kB, end %ld kB)",
+		on.start_free_kb, on.end_free_kb);
 	verdict(on.done && trouble_on == 0, "unbind: guest ran to the end, no BUG/WARNING/panic");
 
 	/* The host takes the device away: ACPI hotplug eject in the guest. */
@@ -632,8 +632,8 @@ static int mode_virtio(void)
 	verdict(on.gone, "device_del: the guest ejected the balloon; QEMU no longer has it");
 	verdict(!strcmp(on.backend, "none"),
 		"device_del: the backend stopped cleanly (backend '%s')", on.backend);
-	verdict(memfree_back(&on), "device_del: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
-		on.start_memfree, on.end_memfree);
+	verdict(memfree_back(&on), "device_del: guest MemFree + Slab back within 2%% (start %ld kB, end %ld kB)",
+		on.start_free_kb, on.end_free_kb);
 	verdict(on.done && trouble_on == 0, "device_del: guest ran to the end, no BUG/WARNING/panic");
 	printf("virtio: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
@@ -747,8 +747,8 @@ static int mode_hyperv(void)
 		"hyperv: guest RAM file fell by >= %ld MiB within %.0f s of the free (%ld -> %ld MiB, 90%% at %.1f s)",
 		want, RECLAIM_DEADLINE_S, t.rss_touched / 1024,
 		t.rss_at_deadline / 1024, t.t_90);
-	verdict(memfree_back(&t), "hyperv: guest MemFree back within 2%% (start %ld kB, end %ld kB)",
-		t.start_memfree, t.end_memfree);
+	verdict(memfree_back(&t), "hyperv: guest MemFree + Slab back within 2%% (start %ld kB, end %ld kB)",
+		t.start_free_kb, t.end_free_kb);
 	verdict(t.reused && t.reuse_bad == 0,
 		"hyperv: %ld MiB reallocated after the discard, pattern intact (%ld bad)",
 		mib, t.reuse_bad);
@@ -811,9 +811,9 @@ struct xr {
 	double t_90;				/* guest seconds to 90% with Xen */
 	double reuse_s;
 	long reclaim_pages, reclaim_ns;		/* from the guest's sysfs */
-	long start_memfree, end_memfree;
+	long start_free_kb, end_free_kb;
 	/* The injected round: bad words, blocks held, held pages left after. */
-	long inj_bad, inj_held, inj_failures, held_left, returned, ret_memfree;
+	long inj_bad, inj_held, inj_failures, held_left, returned, ret_free_kb;
 	long report_failures, reclaim_failures;	/* the last sysfs line's */
 	double ret_s;
 	double relay_lag;	/* xen-domu: dom0 asked Xen this much later */
@@ -840,8 +840,8 @@ static void xr_line(struct guest *g, const char *l)
 	p = strstr(l, " xen_free_kib=");
 	if (p && sscanf(p, " xen_free_kib=%ld tot_kib=%ld", &f, &t) != 2)
 		p = NULL;
-	if (sscanf(l, "AER start memfree_kb=%ld", &m) == 1)
-		x->start_memfree = m;
+	if (sscanf(l, "AER start free_kb=%ld", &m) == 1)
+		x->start_free_kb = m;
 	if (!strncmp(l, "AER touched", 11) && p) {
 		x->touched_free = f;
 		x->touched_tot = t;
@@ -852,8 +852,8 @@ static void xr_line(struct guest *g, const char *l)
 	    gt <= RECLAIM_DEADLINE_S && f - x->touched_free >= want &&
 	    x->touched_tot - t >= want)
 		x->t_90 = gt;
-	if (sscanf(l, "AER end memfree_kb=%ld", &m) == 1 && p) {
-		x->end_memfree = m;
+	if (sscanf(l, "AER end free_kb=%ld", &m) == 1 && p) {
+		x->end_free_kb = m;
 		x->end_free = f;
 		x->end_tot = t;
 	}
@@ -870,8 +870,8 @@ static void xr_line(struct guest *g, const char *l)
 	if (sscanf(l, "AER inject mib=%*d bad_words=%ld seconds=%*f held_blocks=%ld injected_failures=%ld",
 		   &x->inj_bad, &x->inj_held, &x->inj_failures) == 3)
 		x->injected = true;
-	if (sscanf(l, "AER held-return seconds=%lf held_pages=%ld returned_blocks=%ld memfree_kb=%ld",
-		   &x->ret_s, &x->held_left, &x->returned, &x->ret_memfree) == 4)
+	if (sscanf(l, "AER held-return seconds=%lf held_pages=%ld returned_blocks=%ld free_kb=%ld",
+		   &x->ret_s, &x->held_left, &x->returned, &x->ret_free_kb) == 4)
 		x->held_back = true;
 	p = strstr(l, " report_failures=");
 	if (p && !strncmp(l, "AER sysfs", 9))
@@ -962,9 +962,9 @@ static int mode_xen(void)
 	verdict(on.held_back && on.held_left == 0 && on.returned == on.inj_held,
 		"xen, injected failures: all %ld held blocks given back within %.1f s (%ld pages left)",
 		on.returned, on.ret_s, on.held_left);
-	verdict(on.held_back && on.ret_memfree >= on.start_memfree - 16 * 1024,
-		"xen, injected failures: MemFree back to %ld MiB (start %ld MiB)",
-		on.ret_memfree / 1024, on.start_memfree / 1024);
+	verdict(on.held_back && on.ret_free_kb >= on.start_free_kb - 16 * 1024,
+		"xen, injected failures: MemFree + Slab back to %ld MiB (start %ld MiB)",
+		on.ret_free_kb / 1024, on.start_free_kb / 1024);
 	verdict(on.tr_end.seen && on.tr_end.report_mib >= want / 1024 &&
 		on.tr_reuse.reclaim_mib >= want / 1024 &&
 		on.tr_reuse.reclaim_failed == 0,
@@ -1268,7 +1268,7 @@ static void storm_line(struct guest *g, const char *l)
 	if (strncmp(l, "AER ", 4))
 		return;
 	printf("guest| %s\n", l);
-	if (sscanf(l, "AER storm end memfree_kb=%ld start_memfree_kb=%ld free_aerated_kb=%ld bad=%d killed=%d",
+	if (sscanf(l, "AER storm end free_kb=%ld start_free_kb=%ld free_aerated_kb=%ld bad=%d killed=%d",
 		   &st->end_free, &st->start_free, &st->free_aerated, &st->bad,
 		   &st->killed) == 5)
 		st->ended = true;
@@ -1295,7 +1295,7 @@ static int mode_storm(void)
 		"storm: MemFree + Slab back within 2%% after the storm (start %ld kB, end %ld kB)",
 		st.start_free, st.end_free);
 	verdict(st.ended && st.free_aerated <= st.end_free,
-		"storm: aerated counters consistent (free and aerated %ld kB <= MemFree %ld kB)",
+		"storm: aerated counters consistent (free and aerated %ld kB <= MemFree + Slab %ld kB)",
 		st.free_aerated, st.end_free);
 	verdict(!g.kernel_trouble, "storm: no BUG/WARNING/KASAN/lockdep line in the guest log");
 	printf("storm: %d passed, %d failed\n", passed, failed);

@@ -83,6 +83,12 @@ static long meminfo_kb(const char *key)
 	return val;
 }
 
+/* What "nothing lost" compares: a KASAN kernel keeps freed objects in Slab. */
+static long free_kb(void)
+{
+	return meminfo_kb("MemFree") + meminfo_kb("Slab");
+}
+
 static void write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
@@ -444,9 +450,8 @@ static void storm(double secs)
 	write_sysfs("adaptive", "0");
 	write_sysfs("delay_ms", "0");
 	sleep(2);
-	/* Free plus slab: a KASAN kernel keeps freed objects in quarantine. */
-	start_free = meminfo_kb("MemFree") + meminfo_kb("Slab");
-	printf("AER storm start memfree_kb=%ld\n", start_free);
+	start_free = free_kb();
+	printf("AER storm start free_kb=%ld\n", start_free);
 	for (i = 0; i < 4; i++)
 		if (fork() == 0)
 			storm_task(i, now() + secs);
@@ -466,9 +471,9 @@ static void storm(double secs)
 	umount("/tmp");
 	write_sysfs("min_order", "9");
 	sleep(4);
-	end_free = meminfo_kb("MemFree") + meminfo_kb("Slab");
+	end_free = free_kb();
 	free_aerated = atol(sysfs("free_aerated_bytes", buf, sizeof(buf))) / 1024;
-	printf("AER storm end memfree_kb=%ld start_memfree_kb=%ld free_aerated_kb=%ld bad=%d killed=%d\n",
+	printf("AER storm end free_kb=%ld start_free_kb=%ld free_aerated_kb=%ld bad=%d killed=%d\n",
 	       end_free, start_free, free_aerated, bad, killed);
 	print_counters();
 }
@@ -684,8 +689,8 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	trace_on();
 	/* Let boot-time reporting settle so the baseline is quiet. */
 	sleep(settle_s);
-	start_free = meminfo_kb("MemFree");
-	printf("AER start memfree_kb=%ld%s\n", start_free,
+	start_free = free_kb();
+	printf("AER start free_kb=%ld%s\n", start_free,
 	       xen_view(xen, xv, sizeof(xv)));
 	print_counters();
 
@@ -723,8 +728,8 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 		       xen_view(xen, xv, sizeof(xv)));
 		fflush(stdout);
 	}
-	printf("AER end memfree_kb=%ld start_memfree_kb=%ld%s\n",
-	       meminfo_kb("MemFree"), start_free, xen_view(xen, xv, sizeof(xv)));
+	printf("AER end free_kb=%ld start_free_kb=%ld%s\n",
+	       free_kb(), start_free, xen_view(xen, xv, sizeof(xv)));
 	print_counters();
 	trace_summary("end");
 	if (!xen && !reuse)
@@ -762,14 +767,14 @@ static void touch_free(long mib, bool xen, bool unbind, bool reuse)
 	for (i = 0; i < 80; i++) {
 		if (held_s < 0 && !strcmp(sysfs("held_pages", buf, sizeof(buf)), "0"))
 			held_s = now() - t0;
-		if (held_s >= 0 && meminfo_kb("MemFree") >= start_free - 16384)
+		if (held_s >= 0 && free_kb() >= start_free - 16384)
 			break;
 		usleep(250000);
 	}
-	printf("AER held-return seconds=%.1f held_pages=%s returned_blocks=%s memfree_kb=%ld start_memfree_kb=%ld\n",
+	printf("AER held-return seconds=%.1f held_pages=%s returned_blocks=%s free_kb=%ld start_free_kb=%ld\n",
 	       held_s, sysfs("held_pages", buf, sizeof(buf)),
 	       sysfs("returned_blocks", buf2, sizeof(buf2)),
-	       meminfo_kb("MemFree"), start_free);
+	       free_kb(), start_free);
 	print_counters();
 	trace_summary("inject");
 }
