@@ -25,6 +25,10 @@ static void aer_adapt_reset(struct aer_engine *e)
 {
 	e->cur_delay_ms = AER_AGE_MS;
 	e->churn_streak = 0;
+	e->loud_blocks = 2;
+	e->wait_ns = 0;
+	e->loud_ns = 0;
+	e->freed_seen = atomic_long_read(&e->freed);
 	e->aerated_since = 0;
 	atomic_long_set(&e->quick_reuse, 0);
 	e->drain = false;
@@ -67,15 +71,21 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 	return 0;
 }
 
+/* When a block was aerated: aerg_clock_ns() in 2^20 ns, a long holds it. */
+static unsigned long aer_stamp_now(void)
+{
+	return (unsigned long)(aerg_clock_ns() >> 20);
+}
+
 /* An aerated block left its free list. */
-static void aer_count_reuse(struct aer_engine *e, unsigned int order)
+static void aer_count_reuse(struct aer_engine *e, unsigned long pfn,
+			    unsigned int order)
 {
 	if (order < AER_MAX_ORDERS)
 		atomic_long_inc(&e->stats.reused[order]);
-	/* Reused soon after a pass: we may be reporting too early. */
-	if (READ_ONCE(e->adaptive) &&
-	    aerg_clock_ns() - READ_ONCE(e->last_pass_ns) <
-	    AER_CHURN_WINDOW_MS * 1000000ULL)
+	/* Reused soon after it was aerated: we may be reporting too early. */
+	if (READ_ONCE(e->adaptive) && aer_stamp_now() - aerg_stamp(pfn) <
+	    (AER_CHURN_WINDOW_MS * 1000000ULL) >> 20)
 		atomic_long_inc(&e->quick_reuse);
 }
 
@@ -106,7 +116,7 @@ static void aer_unaerate_all(struct aer_engine *e)
 					if (!gone)
 						continue;
 					if (aerg_isolate(z, blk, order)) {
-						aer_count_reuse(e, order);
+						aer_count_reuse(e, aerg_pfn(blk), order);
 						aer_hold(e, aerg_pfn(blk), order);
 					} else {
 						/* Nothing else can: keep it marked. */
@@ -131,11 +141,15 @@ void aer_engine_deactivate(struct aer_engine *e)
 }
 
 /*
- * A block of at least min_order was freed.  Returns true if the caller must
- * queue a pass after delay_ms; false if one is queued or running already.
+ * A pass is wanted: @freed, a block of at least min_order was freed.
+ * Returns true if the caller must queue a pass after aer_next_delay_ms();
+ * false if one is queued or running already.
  */
-bool aer_request(struct aer_engine *e)
+bool aer_request(struct aer_engine *e, bool freed)
 {
+	/* For aer_defer(): a block of 2 MiB or so, an atomic is cheap. */
+	if (freed)
+		atomic_long_inc(&e->freed);
 	if (atomic_read(&e->state) == AER_REQUESTED)
 		return false;
 	/* A running pass sees REQUESTED when it ends and asks to run again. */
@@ -185,7 +199,7 @@ int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
 	int err = aer_reclaim(e, pfn, order);
 
 	if (!err || going)
-		aer_count_reuse(e, order);
+		aer_count_reuse(e, pfn, order);
 	return err;
 }
 
@@ -245,7 +259,7 @@ unsigned long aer_retry_held(struct aer_engine *e)
 		}
 		z = aerg_pfn_zone(pfn);
 		aerg_lock(z);
-		aerg_putback(z, pfn, order, false);
+		aerg_putback(z, pfn, order, false, 0);
 		aerg_unlock(z);
 		atomic_long_add(-(1L << order), &e->stats.held_pages);
 		atomic_long_inc(&e->stats.returned);
@@ -261,6 +275,7 @@ unsigned long aer_retry_held(struct aer_engine *e)
 static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 {
 	struct aer_backend *b = e->backend;
+	unsigned long stamp = aer_stamp_now();
 	unsigned int i;
 	int err;
 
@@ -296,10 +311,10 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 			if (aer_reclaim(e, blk->pfn, blk->order))
 				aer_hold(e, blk->pfn, blk->order);
 			else
-				aerg_putback(z, blk->pfn, blk->order, false);
+				aerg_putback(z, blk->pfn, blk->order, false, 0);
 			continue;
 		}
-		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
+		if (aerg_putback(z, blk->pfn, blk->order, !err, stamp)) {
 			if (blk->order < AER_MAX_ORDERS)
 				atomic_long_inc(&e->stats.aerated[blk->order]);
 			e->aerated_since++;
@@ -403,12 +418,14 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.
  * The first pass of each request learns from what the passes since the
  * previous one aerated, the drain included: if a quarter or more of it was
- * reused within AER_CHURN_WINDOW_MS of a pass, that is churn past the age:
- * double it, and if it happens twice in a row go straight to
+ * reused within AER_CHURN_WINDOW_MS of its own aeration (a marked block
+ * keeps a stamp), that is churn past the age: double it, and if it
+ * happens twice in a row go straight to
  * AER_SLOW_DELAY_MS, because every round spent finding the right delay is
  * a round of refaults.  One reuse (a program starting) is not a pattern.
  * Otherwise halve it, down to AER_AGE_MS.  Passes that aerated nothing
- * teach nothing.
+ * teach nothing.  Under churn the age counts from the last loud free, not
+ * from the request: see aer_defer().
  */
 static void aer_adapt(struct aer_engine *e)
 {
@@ -419,6 +436,8 @@ static void aer_adapt(struct aer_engine *e)
 		return;
 	if (quick * 4 >= e->aerated_since) {
 		e->churn_streak++;
+		/* An eighth of the churn is loud; a merge or two is not. */
+		e->loud_blocks = quick / 8 > 2 ? quick / 8 : 2;
 		d = e->churn_streak >= 2 || d * 2 > AER_SLOW_DELAY_MS ?
 		    AER_SLOW_DELAY_MS : d * 2;
 	} else {
@@ -428,6 +447,37 @@ static void aer_adapt(struct aer_engine *e)
 	WRITE_ONCE(e->cur_delay_ms, d);
 }
 
+/*
+ * Under churn a request's pass waits until the age has passed since the
+ * last look that found loud_blocks or more freed: memory freed and reused
+ * on a cycle shorter than the age is then never reported, wherever the
+ * cycle falls against the timer.  A count, not the time of the last free:
+ * the odd background free (per-cpu pages merging into a block) must not
+ * hold a large free back.  A guest that never goes quiet still gets its
+ * pass AER_MAX_WAIT_MS after the first look.  True: look again later.
+ */
+static bool aer_defer(struct aer_engine *e)
+{
+	unsigned long long now = aerg_clock_ns();
+	long freed = atomic_long_read(&e->freed);
+
+	if (!READ_ONCE(e->adaptive) || e->cur_delay_ms <= AER_AGE_MS)
+		goto run;
+	if (!e->wait_ns)
+		e->wait_ns = now;
+	if (freed - e->freed_seen >= (long)e->loud_blocks)
+		e->loud_ns = now;
+	e->freed_seen = freed;
+	if (now - e->loud_ns >= e->cur_delay_ms * 1000000ULL ||
+	    now - e->wait_ns >= AER_MAX_WAIT_MS * 1000000ULL)
+		goto run;
+	atomic_long_inc(&e->stats.deferred);
+	return true;
+run:
+	e->wait_ns = 0;
+	return false;
+}
+
 /* How long the caller waits before the next pass. */
 unsigned int aer_next_delay_ms(struct aer_engine *e)
 {
@@ -435,7 +485,8 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
 
 	if (READ_ONCE(e->adaptive))
 		d = READ_ONCE(e->drain) ? AER_FAST_DELAY_MS :
-					  READ_ONCE(e->cur_delay_ms);
+		    READ_ONCE(e->cur_delay_ms) > AER_AGE_MS ? AER_QUIET_LOOK_MS :
+		    READ_ONCE(e->cur_delay_ms);
 	/* Held blocks: the hypervisor is short, no hurry. */
 	if (atomic_long_read(&e->stats.held_pages) > 0 && d < AER_HELD_RETRY_MS)
 		d = AER_HELD_RETRY_MS;
@@ -458,14 +509,18 @@ bool aer_pass(struct aer_engine *e)
 	}
 
 	atomic_set(&e->state, AER_ACTIVE);
-	atomic_long_inc(&e->stats.passes);
 	aer_retry_held(e);
 	/* A backlog's passes learn nothing: the request's first pass will. */
 	if (!e->drain) {
 		aer_adapt(e);
 		e->aerated_since = 0;
 		atomic_long_set(&e->quick_reuse, 0);
+		if (aer_defer(e)) {
+			atomic_set(&e->state, AER_REQUESTED);
+			return true;
+		}
 	}
+	atomic_long_inc(&e->stats.passes);
 	e->drain = false;
 	for (z = aerg_zone_next(NULL); z && !err; z = aerg_zone_next(z))
 		err = aer_zone_pass(e, z);
@@ -475,12 +530,12 @@ bool aer_pass(struct aer_engine *e)
 
 		e->drain = false;
 		WRITE_ONCE(e->cur_delay_ms, d < AER_SLOW_DELAY_MS ? d : AER_SLOW_DELAY_MS);
+		e->loud_ns = aerg_clock_ns();	/* the wait counts from now */
 		atomic_set(&e->state, AER_REQUESTED);
 	}
 	/* Come back for the held blocks. */
 	if (atomic_long_read(&e->stats.held_pages) > 0)
 		atomic_set(&e->state, AER_REQUESTED);
-	WRITE_ONCE(e->last_pass_ns, aerg_clock_ns());
 	return atomic_cmpxchg(&e->state, AER_ACTIVE, AER_IDLE) ==
 	       AER_REQUESTED;
 }

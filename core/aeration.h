@@ -32,12 +32,15 @@
  * Adaptive delay: after a free the first pass waits AER_AGE_MS (upstream's
  * delay), up to AER_SLOW_DELAY_MS under churn; a backlog left by the
  * per-pass budget drains every AER_FAST_DELAY_MS.
- * And how soon a reuse counts as churn.
+ * And how soon a reuse counts as churn.  Under churn a pass waits for a
+ * quiet spell, looking every AER_QUIET_LOOK_MS, at most AER_MAX_WAIT_MS.
  */
 #define AER_FAST_DELAY_MS	100
 #define AER_AGE_MS		2000
 #define AER_SLOW_DELAY_MS	8000
 #define AER_CHURN_WINDOW_MS	3000
+#define AER_QUIET_LOOK_MS	500
+#define AER_MAX_WAIT_MS		30000
 /* How often held blocks are offered to the backend again. */
 #define AER_HELD_RETRY_MS	1000
 
@@ -61,6 +64,7 @@ struct aer_stats {
 	atomic_long_t held_pages;		/* pages held back now */
 	atomic_long_t returned;			/* held blocks given back later */
 	atomic_long_t passes;
+	atomic_long_t deferred;			/* looks that found no quiet spell */
 };
 
 enum aer_tunable {
@@ -79,10 +83,14 @@ struct aer_engine {
 	unsigned int adaptive;		/* 1: pick the delay from what we see */
 	unsigned int cur_delay_ms;	/* the adaptive delay (the age) */
 	bool drain;			/* the last pass left a backlog */
-	unsigned long long last_pass_ns;	/* when the last pass ended */
 	unsigned long aerated_since;	/* blocks marked since aer_adapt() */
 	atomic_long_t quick_reuse;	/* of those, reused within the window */
 	unsigned int churn_streak;	/* passes in a row that saw churn */
+	atomic_long_t freed;		/* blocks of min_order or more freed */
+	long freed_seen;		/* ... at the last look for a quiet spell */
+	unsigned long loud_blocks;	/* that many freed per look: not quiet */
+	unsigned long long wait_ns;	/* first look of this wait, or 0 */
+	unsigned long long loud_ns;	/* last look that was not quiet */
 	unsigned int nr;		/* blocks isolated in batch[] */
 	unsigned int lowest_order;	/* lowest order a pass has marked */
 	unsigned int fail_every;	/* fault injection: fail every Nth report */
@@ -98,7 +106,7 @@ struct aer_engine {
 void aer_engine_init(struct aer_engine *e);
 int aer_engine_activate(struct aer_engine *e, struct aer_backend *b);
 void aer_engine_deactivate(struct aer_engine *e);
-bool aer_request(struct aer_engine *e);
+bool aer_request(struct aer_engine *e, bool freed);
 bool aer_pass(struct aer_engine *e);
 unsigned int aer_next_delay_ms(struct aer_engine *e);
 int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,

@@ -15,10 +15,10 @@
 DECLARE_STATIC_KEY_FALSE(aeration_enabled);
 extern struct aer_engine aeration_engine;
 
-void __aeration_notify(void);
+void __aeration_notify(bool freed);
 bool __aeration_reclaim(struct page *page, unsigned int order);
 void __aeration_leave(struct page *page, unsigned int order);
-void __aeration_split(struct page *half, unsigned int order);
+void __aeration_split(struct page *page, struct page *half, unsigned int order);
 void __aeration_hold(struct page *page, unsigned int order);
 
 /* Aerated free blocks carry PG_reported, as reported pages do upstream. */
@@ -34,7 +34,7 @@ static inline void page_reporting_notify_free(unsigned int order)
 		return;
 	if (order < READ_ONCE(aeration_engine.min_order))
 		return;
-	__aeration_notify();
+	__aeration_notify(true);
 }
 
 /*
@@ -63,7 +63,7 @@ static inline void page_reported_split(struct page *page, struct page *half,
 				       unsigned int order)
 {
 	if (page_reported(page))
-		__aeration_split(half, order);
+		__aeration_split(page, half, order);
 }
 
 static inline bool page_reported_hold(struct page *page, unsigned int order)

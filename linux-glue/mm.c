@@ -151,8 +151,12 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 	       find_buddy_page_pfn(pfn_to_page(pfn), pfn, order, NULL);
 }
 
+/*
+ * A free block's head page has no use for ->index (the buddy allocator
+ * keeps the order in ->private), so a marked block keeps its stamp there.
+ */
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
-		  bool mark)
+		  bool mark, unsigned long stamp)
 {
 	struct page *page = pfn_to_page(pfn);
 
@@ -161,7 +165,13 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 	if (!mark || !PageBuddy(page) || buddy_order(page) != order)
 		return false;
 	__SetPageReported(page);
+	page->index = stamp;
 	return true;
+}
+
+unsigned long aerg_stamp(unsigned long pfn)
+{
+	return pfn_to_page(pfn)->index;
 }
 
 /*
@@ -169,12 +179,12 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
  * without it, from rmqueue_buddy() after the lock is dropped.
  */
 
-void __aeration_notify(void)
+void __aeration_notify(bool freed)
 {
 	struct aer_engine *e = &aeration_engine;
 
 	/* At least a jiffy: a timer, not the pool lock, under the zone lock. */
-	if (READ_ONCE(e->backend) && aer_request(e))
+	if (READ_ONCE(e->backend) && aer_request(e, freed))
 		queue_delayed_work(system_freezable_wq, &aeration_work,
 				   msecs_to_jiffies(aer_next_delay_ms(e)) ?: 1);
 }
@@ -194,9 +204,10 @@ void __aeration_leave(struct page *page, unsigned int order)
 		__ClearPageReported(page);
 }
 
-void __aeration_split(struct page *half, unsigned int order)
+void __aeration_split(struct page *page, struct page *half, unsigned int order)
 {
 	__SetPageReported(half);
+	half->index = page->index;
 	aer_split(&aeration_engine, order);
 }
 
@@ -205,7 +216,7 @@ void __aeration_hold(struct page *page, unsigned int order)
 	__ClearPageReported(page);
 	aer_hold(&aeration_engine, page_to_pfn(page), order);
 	/* A pass offers held blocks back to the backend. */
-	__aeration_notify();
+	__aeration_notify(false);
 }
 
 /*
@@ -286,7 +297,7 @@ int aeration_activate(struct aer_backend *b)
 	if (!err) {
 		static_branch_enable(&aeration_enabled);
 		/* Aerate what is free already. */
-		__aeration_notify();
+		__aeration_notify(false);
 	}
 	mutex_unlock(&aeration_reg_lock);
 	return err;

@@ -87,11 +87,14 @@ static ssize_t tunable_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return err ? err : count;
 }
 
-/* The delay the next pass will wait, adaptive or fixed. */
+/* The age a freed block waits, adaptive or fixed (not a drain's step). */
 static ssize_t current_delay_ms_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", aer_next_delay_ms(&aeration_engine));
+	struct aer_engine *e = &aeration_engine;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(e->adaptive) ?
+			  READ_ONCE(e->cur_delay_ms) : READ_ONCE(e->delay_ms));
 }
 
 static struct kobj_attribute current_delay_ms_attr = __ATTR_RO(current_delay_ms);
@@ -118,6 +121,8 @@ static struct aer_counter_attr counters[] = {
 	{ __ATTR(reclaim_failures, 0444, counter_show, NULL),
 	  &aeration_engine.stats.reclaim_failures },
 	{ __ATTR(passes, 0444, counter_show, NULL), &aeration_engine.stats.passes },
+	{ __ATTR(deferred_passes, 0444, counter_show, NULL),
+	  &aeration_engine.stats.deferred },
 	{ __ATTR(held_blocks, 0444, counter_show, NULL), &aeration_engine.stats.held },
 	{ __ATTR(reclaim_pages, 0444, counter_show, NULL),
 	  &aeration_engine.stats.reclaim_pages },

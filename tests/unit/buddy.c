@@ -135,7 +135,7 @@ static void free_one(unsigned long pfn, unsigned int order, bool tail,
 	b = &mb_pages[pfn];
 	add_to_free_list(z, b, order, tail);
 	if (notify && mb_engine.backend && order >= mb_engine.min_order &&
-	    aer_request(&mb_engine))
+	    aer_request(&mb_engine, true))
 		mb_requests++;
 }
 
@@ -233,6 +233,7 @@ again:
 		/* page_reported_split() */
 		if (b->aerated) {
 			half->aerated = true;
+			half->stamp = b->stamp;
 			aer_split(&mb_engine, got);
 		}
 	}
@@ -604,7 +605,7 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 }
 
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
-		  bool mark)
+		  bool mark, unsigned long stamp)
 {
 	struct aer_blk *b = &mb_pages[pfn];
 
@@ -616,5 +617,11 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 	if (!mark || !b->buddy || b->order != order)
 		return false;
 	b->aerated = true;
+	b->stamp = stamp;
 	return true;
+}
+
+unsigned long aerg_stamp(unsigned long pfn)
+{
+	return mb_pages[pfn].stamp;
 }

@@ -169,7 +169,7 @@ static void test_pass_aerates_all(void)
 
 	/* A second round finds nothing new: aerated blocks are skipped. */
 	tb.calls = 0;
-	aer_request(&mb_engine);
+	aer_request(&mb_engine, false);
 	run_passes();
 	CHECK(tb.calls == 0);
 }
@@ -292,7 +292,7 @@ static void test_report_failure(void)
 	CHECK(mb_count_gone() == 0);
 	CHECK_STATE();
 	/* The engine goes on at the next request. */
-	aer_request(&mb_engine);
+	aer_request(&mb_engine, false);
 	run_passes();
 	free_pages = mb_zones[0].free_pages;
 	CHECK(mb_count_aerated_pages() == free_pages);
@@ -326,24 +326,50 @@ static void test_adaptive_idle(void)
 	CHECK(aer_set_tunable(&mb_engine, AER_ADAPTIVE, 2) == -ERANGE);
 }
 
-/* Churn: what a request's passes aerate is reallocated at once: back off. */
+/*
+ * Run what the work queue would until a pass really runs (not one that
+ * waits for a quiet spell); returns the virtual ms that took.
+ */
+static unsigned long long wait_for_pass(void)
+{
+	long passes = atomic_long_read(&mb_engine.stats.passes);
+	unsigned long long t0 = mb_now_ns;
+	int n;
+
+	for (n = 0; n < 1000; n++) {
+		mb_now_ns += aer_next_delay_ms(&mb_engine) * 1000000ULL;
+		aer_pass(&mb_engine);
+		if (atomic_long_read(&mb_engine.stats.passes) > passes)
+			break;
+	}
+	return (mb_now_ns - t0) / 1000000;
+}
+
+/*
+ * Churn: what a request's passes aerate is reallocated at once: back off,
+ * and then wait for a quiet spell of that length after the free.
+ */
 static void test_adaptive_churn(void)
 {
 	unsigned int round;
 	unsigned long n, i;
+	unsigned long long waited;
 
 	setup(false, 0, 64);
 	n = fill(pfns, 1 << 15, 0);
 	for (round = 0; round < 8; round++) {
 		for (i = 0; i < n; i += 2)
 			mb_free(pfns[i], 0);
-		/* The request's first pass learns ... */
-		mb_now_ns += mb_engine.cur_delay_ms * 1000000ULL;
-		aer_pass(&mb_engine);
-		/* ... once is not a pattern: double.  Twice: the slow delay. */
+		waited = wait_for_pass();
+		/* The request learned: once is not a pattern, double.  Twice: slow. */
 		CHECK(mb_engine.cur_delay_ms == (round == 0 ? AER_AGE_MS :
 						 round == 1 ? 2 * AER_AGE_MS :
 						 AER_SLOW_DELAY_MS));
+		/* The frees were loud: the age counts from the first look. */
+		CHECK(waited >= (round == 0 ? AER_AGE_MS : round == 1 ?
+				 AER_AGE_MS + 2 * AER_AGE_MS :
+				 AER_QUIET_LOOK_MS + AER_SLOW_DELAY_MS));
+		CHECK(waited < AER_MAX_WAIT_MS);
 		run_passes();	/* the backlog, learning nothing */
 		CHECK(mb_engine.aerated_since > 0);
 		/* Reallocate right after the drain, inside the churn window. */
@@ -352,7 +378,72 @@ static void test_adaptive_churn(void)
 		CHECK(atomic_long_read(&mb_engine.quick_reuse) > 0);
 		CHECK_STATE();
 	}
-	CHECK(aer_next_delay_ms(&mb_engine) == AER_SLOW_DELAY_MS);
+	CHECK(atomic_long_read(&mb_engine.stats.deferred) > 0);
+	CHECK(aer_next_delay_ms(&mb_engine) == AER_QUIET_LOOK_MS);
+}
+
+/* Under churn a few background frees are not loud; one that never stops is capped. */
+static void test_quiet_spell(void)
+{
+	unsigned long n, i;
+	unsigned long long waited;
+
+	setup(false, 0, 64);
+	n = fill(pfns, 1 << 15, 0);
+	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
+	mb_engine.loud_blocks = 64;
+	/* A trickle: below loud_blocks per look, the pass comes at the first. */
+	mb_free(pfns[0], 0);
+	mb_free(pfns[2], 0);
+	CHECK(wait_for_pass() == AER_QUIET_LOOK_MS);
+	run_passes();
+	/* Loud frees at every look: waits, up to AER_MAX_WAIT_MS. */
+	for (i = 4; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	mb_now_ns += AER_QUIET_LOOK_MS * 1000000ULL;
+	CHECK(aer_pass(&mb_engine) == true);
+	for (waited = AER_QUIET_LOOK_MS; waited < 2 * AER_MAX_WAIT_MS;
+	     waited += AER_QUIET_LOOK_MS) {
+		long passes = atomic_long_read(&mb_engine.stats.passes);
+
+		/* 64 blocks reused and freed again since the last look. */
+		for (i = 4; i < 4 + 128; i += 2) {
+			pfns[i] = mb_alloc(0, 1);
+			mb_free(pfns[i], 0);
+		}
+		mb_now_ns += AER_QUIET_LOOK_MS * 1000000ULL;
+		aer_pass(&mb_engine);
+		if (atomic_long_read(&mb_engine.stats.passes) > passes)
+			break;
+	}
+	CHECK(waited >= AER_MAX_WAIT_MS && waited < AER_MAX_WAIT_MS + 2 * AER_QUIET_LOOK_MS);
+	CHECK_STATE();
+}
+
+/*
+ * Churn is a block reused soon after its own aeration, not soon after some
+ * pass: memory aerated long ago and reused just after a small pass is not.
+ */
+static void test_old_reuse_is_not_churn(void)
+{
+	unsigned long n, i;
+
+	setup(false, 0, 4);
+	n = fill_free_half();
+	run_passes();
+	mb_now_ns += 10ULL * AER_CHURN_WINDOW_MS * 1000000ULL;
+	/* A pass that aerates one block ... */
+	mb_free(pfns[1], 0);
+	mb_now_ns += aer_next_delay_ms(&mb_engine) * 1000000ULL;
+	run_passes();
+	/* ... (merged with pfns[0]), then old blocks go right after it. */
+	for (i = 2; i < n / 2; i += 2)
+		pfns[i] = mb_alloc(0, 1);
+	CHECK(atomic_long_read(&mb_engine.quick_reuse) == 0);
+	mb_free(pfns[2], 0);
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK_STATE();
 }
 
 /* A backlog's passes learn nothing: its last one often aerates nothing. */
@@ -397,9 +488,9 @@ static void test_failure_backoff(void)
 	mb_tb.fail_reports = 3;
 	CHECK(aer_pass(&mb_engine) == true);
 	CHECK(mb_engine.cur_delay_ms == 2 * AER_AGE_MS);
-	CHECK(aer_next_delay_ms(&mb_engine) == 2 * AER_AGE_MS);
-	CHECK(aer_pass(&mb_engine) == true);
-	CHECK(aer_pass(&mb_engine) == true);
+	/* The retry waits the doubled age from the failure. */
+	CHECK(wait_for_pass() >= 2 * AER_AGE_MS);
+	CHECK(wait_for_pass() >= AER_SLOW_DELAY_MS);
 	CHECK(mb_engine.cur_delay_ms == AER_SLOW_DELAY_MS);
 	run_passes();
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
@@ -411,7 +502,7 @@ static void test_injected_failures(void)
 	setup(true, 9, 4);
 	mb_engine.fail_every = 3;
 	run_passes();
-	aer_request(&mb_engine);
+	aer_request(&mb_engine, false);
 	run_passes();
 	CHECK(atomic_long_read(&mb_engine.stats.injected) > 0);
 	CHECK(atomic_long_read(&mb_engine.stats.injected) ==
@@ -536,7 +627,7 @@ static void test_watermark_and_isolate(void)
 	/* Free a little less than low watermark + a batch: zone is skipped. */
 	mb_zones[0].low_wmark = 1UL << 15;
 	mb_free(pfns[0], 0);
-	aer_request(&mb_engine);
+	aer_request(&mb_engine, false);
 	run_passes();
 	CHECK(tb.calls == 0);
 	(void)n;
@@ -664,6 +755,8 @@ int main(void)
 	RUN(test_report_failure);
 	RUN(test_adaptive_idle);
 	RUN(test_adaptive_churn);
+	RUN(test_quiet_spell);
+	RUN(test_old_reuse_is_not_churn);
 	RUN(test_backlog_learns_nothing);
 	RUN(test_drain_and_age);
 	RUN(test_failure_backoff);
