@@ -28,6 +28,7 @@ static void aer_adapt_reset(struct aer_engine *e)
 	e->loud_blocks = 2;
 	e->wait_ns = 0;
 	e->loud_ns = 0;
+	e->learned_ns = 0;
 	e->freed_seen = atomic_long_read(&e->freed);
 	e->aerated_since = 0;
 	atomic_long_set(&e->quick_reuse, 0);
@@ -77,14 +78,15 @@ static unsigned long aer_stamp_now(void)
 	return (unsigned long)(aerg_clock_ns() >> 20);
 }
 
-/* An aerated block left its free list. */
+/* An aerated block left its free list; a merge keeps it free, no reuse. */
 static void aer_count_reuse(struct aer_engine *e, unsigned long pfn,
-			    unsigned int order)
+			    unsigned int order, enum aer_leave how)
 {
 	if (order < AER_MAX_ORDERS)
 		atomic_long_inc(&e->stats.reused[order]);
 	/* Reused soon after it was aerated: we may be reporting too early. */
-	if (READ_ONCE(e->adaptive) && aer_stamp_now() - aerg_stamp(pfn) <
+	if (how != AER_LEAVE_MERGE && READ_ONCE(e->adaptive) &&
+	    aer_stamp_now() - aerg_stamp(pfn) <
 	    (AER_CHURN_WINDOW_MS * 1000000ULL) >> 20)
 		atomic_long_inc(&e->quick_reuse);
 }
@@ -111,12 +113,14 @@ static void aer_unaerate_all(struct aer_engine *e)
 					next = aerg_next(z, order, mt, blk);
 					if (!aerg_aerated(blk))
 						continue;
-					gone = aer_leave(e, aerg_pfn(blk), order, false);
+					gone = aer_leave(e, aerg_pfn(blk), order,
+							 AER_LEAVE_TRY);
 					aerg_clear_aerated(blk);
 					if (!gone)
 						continue;
 					if (aerg_isolate(z, blk, order)) {
-						aer_count_reuse(e, aerg_pfn(blk), order);
+						aer_count_reuse(e, aerg_pfn(blk), order,
+								AER_LEAVE_GOING);
 						aer_hold(e, aerg_pfn(blk), order);
 					} else {
 						/* Nothing else can: keep it marked. */
@@ -190,16 +194,16 @@ static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
  * An aerated block wants to leave its free list (allocation, split, merge,
  * isolation).  Zone lock held, must not sleep.  Returns 0 once its frames
  * are back; the caller clears the mark.  On error the frames are still
- * gone and the block keeps its mark: if @going, it leaves anyway (from the
- * allocator's deletion hook) and the caller must keep it from being used.
+ * gone and the block keeps its mark: with AER_LEAVE_GOING it leaves anyway
+ * (the allocator's deletion hook) and the caller must keep it from use.
  */
 int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
-	      bool going)
+	      enum aer_leave how)
 {
 	int err = aer_reclaim(e, pfn, order);
 
-	if (!err || going)
-		aer_count_reuse(e, pfn, order);
+	if (!err || how == AER_LEAVE_GOING)
+		aer_count_reuse(e, pfn, order, how);
 	return err;
 }
 
@@ -275,7 +279,7 @@ unsigned long aer_retry_held(struct aer_engine *e)
 static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 {
 	struct aer_backend *b = e->backend;
-	unsigned long stamp = aer_stamp_now();
+	unsigned long stamp;
 	unsigned int i;
 	int err;
 
@@ -291,6 +295,7 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 	if (e->min_order < READ_ONCE(b->min_order))
 		WRITE_ONCE(e->min_order, b->min_order);
 
+	stamp = aer_stamp_now();
 	aerg_lock(z);
 	for (i = 0; i < e->nr; i++) {
 		struct aer_block *blk = &e->batch[i];
@@ -429,12 +434,21 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  */
 static void aer_adapt(struct aer_engine *e)
 {
+	unsigned long long now = aerg_clock_ns();
 	unsigned long quick = atomic_long_read(&e->quick_reuse);
+	unsigned long aerated = e->aerated_since;
 	unsigned int d = e->cur_delay_ms;
 
-	if (!e->aerated_since)
+	/* The last blocks' churn window is still open: their reuse may come. */
+	if (e->learned_ns &&
+	    now - e->learned_ns < AER_CHURN_WINDOW_MS * 1000000ULL)
 		return;
-	if (quick * 4 >= e->aerated_since) {
+	e->aerated_since = 0;
+	atomic_long_set(&e->quick_reuse, 0);
+	if (!aerated)
+		return;
+	e->learned_ns = now;
+	if (quick * 4 >= aerated) {
 		e->churn_streak++;
 		/* An eighth of the churn is loud; a merge or two is not. */
 		e->loud_blocks = quick / 8 > 2 ? quick / 8 : 2;
@@ -513,8 +527,6 @@ bool aer_pass(struct aer_engine *e)
 	/* A backlog's passes learn nothing: the request's first pass will. */
 	if (!e->drain) {
 		aer_adapt(e);
-		e->aerated_since = 0;
-		atomic_long_set(&e->quick_reuse, 0);
 		if (aer_defer(e)) {
 			atomic_set(&e->state, AER_REQUESTED);
 			return true;

@@ -84,6 +84,7 @@ struct aer_engine {
 	unsigned int cur_delay_ms;	/* the adaptive delay (the age) */
 	bool drain;			/* the last pass left a backlog */
 	unsigned long aerated_since;	/* blocks marked since aer_adapt() */
+	unsigned long long learned_ns;	/* when aer_adapt() last learned */
 	atomic_long_t quick_reuse;	/* of those, reused within the window */
 	unsigned int churn_streak;	/* passes in a row that saw churn */
 	atomic_long_t freed;		/* blocks of min_order or more freed */
@@ -109,8 +110,15 @@ void aer_engine_deactivate(struct aer_engine *e);
 bool aer_request(struct aer_engine *e, bool freed);
 bool aer_pass(struct aer_engine *e);
 unsigned int aer_next_delay_ms(struct aer_engine *e);
+/* How an aerated block leaves its free list. */
+enum aer_leave {
+	AER_LEAVE_TRY,		/* isolation: stays if its frames stay gone */
+	AER_LEAVE_MERGE,	/* the same, into a larger free block */
+	AER_LEAVE_GOING,	/* the deletion hook: leaves whatever happens */
+};
+
 int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
-	      bool going);
+	      enum aer_leave how);
 void aer_split(struct aer_engine *e, unsigned int order);
 void aer_hold(struct aer_engine *e, unsigned long pfn, unsigned int order);
 unsigned long aer_retry_held(struct aer_engine *e);

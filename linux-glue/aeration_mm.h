@@ -16,7 +16,7 @@ DECLARE_STATIC_KEY_FALSE(aeration_enabled);
 extern struct aer_engine aeration_engine;
 
 void __aeration_notify(bool freed);
-bool __aeration_reclaim(struct page *page, unsigned int order);
+bool __aeration_reclaim(struct page *page, unsigned int order, bool merge);
 void __aeration_leave(struct page *page, unsigned int order);
 void __aeration_split(struct page *page, struct page *half, unsigned int order);
 void __aeration_hold(struct page *page, unsigned int order);
@@ -41,8 +41,9 @@ static inline void page_reporting_notify_free(unsigned int order)
  * A backend may have given an aerated block's frames away (Xen).  They
  * come back before the block leaves its free list; where that fails:
  *
- * page_reported_reclaim(): before a merge or an isolation, which can
- *   leave the block where it is instead.  True if the block may go.
+ * page_reported_reclaim(): before an isolation, and
+ * page_reported_merge(): before a merge, which can leave the block where
+ *   it is instead.  True if the block may go.
  * page_reported_clear(): in __del_page_from_free_list(), for every other
  *   way out.  If the frames stay gone, so does the mark, and then ...
  * page_reported_split(): ... expand() marks each half it puts back, and
@@ -51,7 +52,12 @@ static inline void page_reporting_notify_free(unsigned int order)
  */
 static inline bool page_reported_reclaim(struct page *page, unsigned int order)
 {
-	return !page_reported(page) || __aeration_reclaim(page, order);
+	return !page_reported(page) || __aeration_reclaim(page, order, false);
+}
+
+static inline bool page_reported_merge(struct page *page, unsigned int order)
+{
+	return !page_reported(page) || __aeration_reclaim(page, order, true);
 }
 
 static inline void page_reported_clear(struct page *page, unsigned int order)

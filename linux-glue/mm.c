@@ -189,9 +189,10 @@ void __aeration_notify(bool freed)
 				   msecs_to_jiffies(aer_next_delay_ms(e)) ?: 1);
 }
 
-bool __aeration_reclaim(struct page *page, unsigned int order)
+bool __aeration_reclaim(struct page *page, unsigned int order, bool merge)
 {
-	if (aer_leave(&aeration_engine, page_to_pfn(page), order, false))
+	if (aer_leave(&aeration_engine, page_to_pfn(page), order,
+		      merge ? AER_LEAVE_MERGE : AER_LEAVE_TRY))
 		return false;
 	__ClearPageReported(page);
 	return true;
@@ -200,7 +201,7 @@ bool __aeration_reclaim(struct page *page, unsigned int order)
 void __aeration_leave(struct page *page, unsigned int order)
 {
 	/* On failure the mark stays: its frames are still gone. */
-	if (!aer_leave(&aeration_engine, page_to_pfn(page), order, true))
+	if (!aer_leave(&aeration_engine, page_to_pfn(page), order, AER_LEAVE_GOING))
 		__ClearPageReported(page);
 }
 

@@ -91,7 +91,7 @@ static void del_from_free_list(struct aer_zone *z, struct aer_blk *b,
 			       unsigned int order)
 {
 	/* page_reported_clear(): the mark stays if the frames did not. */
-	if (b->aerated && !aer_leave(&mb_engine, b->pfn, order, true))
+	if (b->aerated && !aer_leave(&mb_engine, b->pfn, order, AER_LEAVE_GOING))
 		b->aerated = false;
 	list_del_(b);
 	b->buddy = false;
@@ -99,12 +99,13 @@ static void del_from_free_list(struct aer_zone *z, struct aer_blk *b,
 	z->free_pages -= 1UL << order;
 }
 
-/* page_reported_reclaim(): frames back, or the block stays where it is. */
-static bool reclaim_ok(struct aer_blk *b, unsigned int order)
+/* page_reported_reclaim/merge(): frames back, or the block stays put. */
+static bool reclaim_ok(struct aer_blk *b, unsigned int order,
+		       enum aer_leave how)
 {
 	if (!b->aerated)
 		return true;
-	if (aer_leave(&mb_engine, b->pfn, order, false))
+	if (aer_leave(&mb_engine, b->pfn, order, how))
 		return false;
 	b->aerated = false;
 	return true;
@@ -124,7 +125,7 @@ static void free_one(unsigned long pfn, unsigned int order, bool tail,
 		if (mb_zone_of(bpfn) != z)
 			break;
 		bud = &mb_pages[bpfn];
-		if (!bud->buddy || bud->order != order || !reclaim_ok(bud, order))
+		if (!bud->buddy || bud->order != order || !reclaim_ok(bud, order, AER_LEAVE_MERGE))
 			break;
 		del_from_free_list(z, bud, order);
 		/* Like page_alloc.c, a merged block takes the caller's type. */
@@ -586,7 +587,7 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 {
 	assert_locked(z);
 	if (mb_fail_isolate || !b->buddy || b->order != order ||
-	    !reclaim_ok(b, order))
+	    !reclaim_ok(b, order, AER_LEAVE_TRY))
 		return false;
 	del_from_free_list(z, b, order);
 	b->isolated = true;
