@@ -72,22 +72,20 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 	return 0;
 }
 
-/* When a block was aerated: aerg_clock_ns() in 2^20 ns, a long holds it. */
-static unsigned long aer_stamp_now(void)
-{
-	return (unsigned long)(aerg_clock_ns() >> 20);
-}
-
 /* An aerated block left its free list; a merge keeps it free, no reuse. */
-static void aer_count_reuse(struct aer_engine *e, unsigned long pfn,
-			    unsigned int order, enum aer_leave how)
+static void aer_count_reuse(struct aer_engine *e, unsigned int order,
+			    enum aer_leave how)
 {
 	if (order < AER_MAX_ORDERS)
 		atomic_long_inc(&e->stats.reused[order]);
-	/* Reused soon after it was aerated: we may be reporting too early. */
+	/*
+	 * Reused soon after a pass that aerated: we may be reporting too
+	 * early.  Whichever block: the allocator takes the oldest aerated
+	 * blocks first, so what the pass just aerated is rarely what goes.
+	 */
 	if (how != AER_LEAVE_MERGE && READ_ONCE(e->adaptive) &&
-	    aer_stamp_now() - aerg_stamp(pfn) <
-	    (AER_CHURN_WINDOW_MS * 1000000ULL) >> 20)
+	    aerg_clock_ns() - READ_ONCE(e->last_pass_ns) <
+	    AER_CHURN_WINDOW_MS * 1000000ULL)
 		atomic_long_inc(&e->quick_reuse);
 }
 
@@ -119,8 +117,7 @@ static void aer_unaerate_all(struct aer_engine *e)
 					if (!gone)
 						continue;
 					if (aerg_isolate(z, blk, order)) {
-						aer_count_reuse(e, aerg_pfn(blk), order,
-								AER_LEAVE_GOING);
+						aer_count_reuse(e, order, AER_LEAVE_GOING);
 						aer_hold(e, aerg_pfn(blk), order);
 					} else {
 						/* Nothing else can: keep it marked. */
@@ -203,7 +200,7 @@ int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
 	int err = aer_reclaim(e, pfn, order);
 
 	if (!err || how == AER_LEAVE_GOING)
-		aer_count_reuse(e, pfn, order, how);
+		aer_count_reuse(e, order, how);
 	return err;
 }
 
@@ -263,7 +260,7 @@ unsigned long aer_retry_held(struct aer_engine *e)
 		}
 		z = aerg_pfn_zone(pfn);
 		aerg_lock(z);
-		aerg_putback(z, pfn, order, false, 0);
+		aerg_putback(z, pfn, order, false);
 		aerg_unlock(z);
 		atomic_long_add(-(1L << order), &e->stats.held_pages);
 		atomic_long_inc(&e->stats.returned);
@@ -279,7 +276,6 @@ unsigned long aer_retry_held(struct aer_engine *e)
 static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 {
 	struct aer_backend *b = e->backend;
-	unsigned long stamp;
 	unsigned int i;
 	int err;
 
@@ -295,7 +291,6 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 	if (e->min_order < READ_ONCE(b->min_order))
 		WRITE_ONCE(e->min_order, b->min_order);
 
-	stamp = aer_stamp_now();
 	aerg_lock(z);
 	for (i = 0; i < e->nr; i++) {
 		struct aer_block *blk = &e->batch[i];
@@ -316,10 +311,10 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 			if (aer_reclaim(e, blk->pfn, blk->order))
 				aer_hold(e, blk->pfn, blk->order);
 			else
-				aerg_putback(z, blk->pfn, blk->order, false, 0);
+				aerg_putback(z, blk->pfn, blk->order, false);
 			continue;
 		}
-		if (aerg_putback(z, blk->pfn, blk->order, !err, stamp)) {
+		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
 			if (blk->order < AER_MAX_ORDERS)
 				atomic_long_inc(&e->stats.aerated[blk->order]);
 			e->aerated_since++;
@@ -422,15 +417,16 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * freed and reused within that is never reported), but the backlog a pass
  * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.
  * The first pass of each request learns from what the passes since the
- * previous one aerated, the drain included: if a quarter or more of it was
- * reused within AER_CHURN_WINDOW_MS of its own aeration (a marked block
- * keeps a stamp), that is churn past the age: double it, and if it
- * happens twice in a row go straight to
+ * previous one aerated, the drain included: if as many aerated blocks as
+ * a quarter of it, and AER_CHURN_MIN_BLOCKS at least, were reused within
+ * AER_CHURN_WINDOW_MS of a pass that aerated, that is churn past the age:
+ * double it, and if it happens twice in a row go straight to
  * AER_SLOW_DELAY_MS, because every round spent finding the right delay is
  * a round of refaults.  One reuse (a program starting) is not a pattern.
  * Otherwise halve it, down to AER_AGE_MS.  Passes that aerated nothing
- * teach nothing.  Under churn the age counts from the last loud free, not
- * from the request: see aer_defer().
+ * teach nothing, and it learns at most once per AER_CHURN_WINDOW_MS, so
+ * that the reuse still to come is counted.  Under churn the age counts
+ * from the last loud free, not from the request: see aer_defer().
  */
 static void aer_adapt(struct aer_engine *e)
 {
@@ -448,7 +444,9 @@ static void aer_adapt(struct aer_engine *e)
 	if (!aerated)
 		return;
 	e->learned_ns = now;
-	if (quick * 4 >= aerated) {
+	/* A few blocks are no pattern, whatever the ratio. */
+	if (quick * 4 >= aerated && quick >= AER_CHURN_MIN_BLOCKS &&
+	    aerated >= AER_CHURN_MIN_BLOCKS) {
 		e->churn_streak++;
 		/* An eighth of the churn is loud; a merge or two is not. */
 		e->loud_blocks = quick / 8 > 2 ? quick / 8 : 2;
@@ -514,6 +512,7 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
  */
 bool aer_pass(struct aer_engine *e)
 {
+	unsigned long aerated;
 	struct aer_zone *z;
 	int err = 0;
 
@@ -534,8 +533,11 @@ bool aer_pass(struct aer_engine *e)
 	}
 	atomic_long_inc(&e->stats.passes);
 	e->drain = false;
+	aerated = e->aerated_since;
 	for (z = aerg_zone_next(NULL); z && !err; z = aerg_zone_next(z))
 		err = aer_zone_pass(e, z);
+	if (e->aerated_since != aerated)
+		WRITE_ONCE(e->last_pass_ns, aerg_clock_ns());
 	if (err) {
 		/* Try again later, backing off: the failure may pass. */
 		unsigned int d = e->cur_delay_ms * 2;

@@ -32,13 +32,15 @@
  * Adaptive delay: after a free the first pass waits AER_AGE_MS (upstream's
  * delay), up to AER_SLOW_DELAY_MS under churn; a backlog left by the
  * per-pass budget drains every AER_FAST_DELAY_MS.
- * And how soon a reuse counts as churn.  Under churn a pass waits for a
+ * And how soon after a pass a reuse counts as churn, and how many blocks
+ * make a pattern.  Under churn a pass waits for a
  * quiet spell, looking every AER_QUIET_LOOK_MS, at most AER_MAX_WAIT_MS.
  */
 #define AER_FAST_DELAY_MS	100
 #define AER_AGE_MS		2000
 #define AER_SLOW_DELAY_MS	8000
 #define AER_CHURN_WINDOW_MS	3000
+#define AER_CHURN_MIN_BLOCKS	8
 #define AER_QUIET_LOOK_MS	500
 #define AER_MAX_WAIT_MS		30000
 /* How often held blocks are offered to the backend again. */
@@ -83,6 +85,7 @@ struct aer_engine {
 	unsigned int adaptive;		/* 1: pick the delay from what we see */
 	unsigned int cur_delay_ms;	/* the adaptive delay (the age) */
 	bool drain;			/* the last pass left a backlog */
+	unsigned long long last_pass_ns;	/* last pass that aerated blocks */
 	unsigned long aerated_since;	/* blocks marked since aer_adapt() */
 	unsigned long long learned_ns;	/* when aer_adapt() last learned */
 	atomic_long_t quick_reuse;	/* of those, reused within the window */

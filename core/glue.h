@@ -65,13 +65,11 @@ unsigned long long aerg_clock_ns(void);
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);
 /*
  * Return an isolated block to the tail of its free list without notifying
- * the engine.  If @mark, mark it aerated and keep @stamp with it, unless
- * it merged with a buddy.  Returns true if the block is now marked.
+ * the engine.  If @mark, mark it aerated, unless it merged with a buddy.
+ * Returns true if the block is now marked.
  */
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
-		  bool mark, unsigned long stamp);
-/* The stamp of a marked block (split halves keep their block's). */
-unsigned long aerg_stamp(unsigned long pfn);
+		  bool mark);
 /* Would an isolated block merge with a free buddy if put back now? */
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order);

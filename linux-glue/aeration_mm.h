@@ -18,7 +18,7 @@ extern struct aer_engine aeration_engine;
 void __aeration_notify(bool freed);
 bool __aeration_reclaim(struct page *page, unsigned int order, bool merge);
 void __aeration_leave(struct page *page, unsigned int order);
-void __aeration_split(struct page *page, struct page *half, unsigned int order);
+void __aeration_split(struct page *half, unsigned int order);
 void __aeration_hold(struct page *page, unsigned int order);
 
 /* Aerated free blocks carry PG_reported, as reported pages do upstream. */
@@ -69,7 +69,7 @@ static inline void page_reported_split(struct page *page, struct page *half,
 				       unsigned int order)
 {
 	if (page_reported(page))
-		__aeration_split(page, half, order);
+		__aeration_split(half, order);
 }
 
 static inline bool page_reported_hold(struct page *page, unsigned int order)

@@ -151,12 +151,8 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 	       find_buddy_page_pfn(pfn_to_page(pfn), pfn, order, NULL);
 }
 
-/*
- * A free block's head page has no use for ->index (the buddy allocator
- * keeps the order in ->private), so a marked block keeps its stamp there.
- */
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
-		  bool mark, unsigned long stamp)
+		  bool mark)
 {
 	struct page *page = pfn_to_page(pfn);
 
@@ -165,13 +161,7 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 	if (!mark || !PageBuddy(page) || buddy_order(page) != order)
 		return false;
 	__SetPageReported(page);
-	page->index = stamp;
 	return true;
-}
-
-unsigned long aerg_stamp(unsigned long pfn)
-{
-	return pfn_to_page(pfn)->index;
 }
 
 /*
@@ -205,10 +195,9 @@ void __aeration_leave(struct page *page, unsigned int order)
 		__ClearPageReported(page);
 }
 
-void __aeration_split(struct page *page, struct page *half, unsigned int order)
+void __aeration_split(struct page *half, unsigned int order)
 {
 	__SetPageReported(half);
-	half->index = page->index;
 	aer_split(&aeration_engine, order);
 }
 

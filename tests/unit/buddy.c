@@ -234,7 +234,6 @@ again:
 		/* page_reported_split() */
 		if (b->aerated) {
 			half->aerated = true;
-			half->stamp = b->stamp;
 			aer_split(&mb_engine, got);
 		}
 	}
@@ -606,7 +605,7 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 }
 
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
-		  bool mark, unsigned long stamp)
+		  bool mark)
 {
 	struct aer_blk *b = &mb_pages[pfn];
 
@@ -618,11 +617,5 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 	if (!mark || !b->buddy || b->order != order)
 		return false;
 	b->aerated = true;
-	b->stamp = stamp;
 	return true;
-}
-
-unsigned long aerg_stamp(unsigned long pfn)
-{
-	return mb_pages[pfn].stamp;
 }

@@ -25,7 +25,6 @@ struct aer_blk {
 	unsigned int mt;		/* pageblock migratetype */
 	bool buddy;			/* head of a free block on a list */
 	bool aerated;			/* PageReported */
-	unsigned long stamp;		/* page->index: when it was aerated */
 	bool isolated;			/* head of a block the engine holds */
 	bool allocated;			/* handed out (every page of a block) */
 	bool gone;			/* frame taken by a reclaim backend */
