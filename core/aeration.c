@@ -512,6 +512,7 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
  */
 bool aer_pass(struct aer_engine *e)
 {
+	bool backlog = e->drain;
 	unsigned long aerated;
 	struct aer_zone *z;
 	int err = 0;
@@ -530,6 +531,7 @@ bool aer_pass(struct aer_engine *e)
 			atomic_set(&e->state, AER_REQUESTED);
 			return true;
 		}
+		e->percpu_drained = false;
 	}
 	atomic_long_inc(&e->stats.passes);
 	e->drain = false;
@@ -538,6 +540,17 @@ bool aer_pass(struct aer_engine *e)
 		err = aer_zone_pass(e, z);
 	if (e->aerated_since != aerated)
 		WRITE_ONCE(e->last_pass_ns, aerg_clock_ns());
+	/*
+	 * A backlog ran out: that was a large free, and the per-CPU lists
+	 * keep tens of MiB of it for seconds more, out of reach.  Once per
+	 * request, free those to the lists and take one more pass.
+	 */
+	if (!err && backlog && !e->drain && !e->percpu_drained) {
+		e->percpu_drained = true;
+		aerg_drain_percpu();
+		e->drain = true;
+		atomic_set(&e->state, AER_REQUESTED);
+	}
 	if (err) {
 		/* Try again later, backing off: the failure may pass. */
 		unsigned int d = e->cur_delay_ms * 2;

@@ -60,6 +60,8 @@ void aerg_trace(enum aer_op op, enum aer_backend_id id, unsigned long pfn,
 
 /* A monotonic clock, for the cost counters. */
 unsigned long long aerg_clock_ns(void);
+/* Free the pages the per-CPU lists hold to the free lists; may sleep. */
+void aerg_drain_percpu(void);
 
 /* Take a block off its free list, like __isolate_free_page(). */
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);

@@ -133,6 +133,11 @@ unsigned long aerg_pfn(struct aer_blk *b)
 	return page_to_pfn(P(b));
 }
 
+void aerg_drain_percpu(void)
+{
+	drain_all_pages(NULL);
+}
+
 /* Read in the allocator's paths: cheap, and safe with timekeeping suspended. */
 unsigned long long aerg_clock_ns(void)
 {

@@ -19,6 +19,7 @@ struct aer_blk mb_pages[MB_MAX_PAGES];
 struct aer_zone mb_zones[MB_MAX_ZONES];
 unsigned int mb_nr_zones;
 int mb_requests;
+int mb_percpu_drains;
 bool mb_fail_isolate;
 unsigned long mb_gone_handed_out;
 /* Held blocks, first in first out, like the kernel's list. */
@@ -602,6 +603,12 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 	assert_locked(z);
 	return order < MB_ORDERS - 1 && mb_zone_of(bpfn) == z &&
 	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order;
+}
+
+/* The model has no per-CPU lists: count the calls. */
+void aerg_drain_percpu(void)
+{
+	mb_percpu_drains++;
 }
 
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,

@@ -47,6 +47,7 @@ extern struct aer_zone mb_zones[MB_MAX_ZONES];
 extern unsigned int mb_nr_zones;
 extern unsigned long long mb_now_ns;	/* aerg_clock_ns() */
 extern int mb_requests;		/* times the engine asked for a pass */
+extern int mb_percpu_drains;	/* aerg_drain_percpu() calls */
 extern bool mb_fail_isolate;	/* make aerg_isolate() fail */
 extern unsigned long mb_gone_handed_out;	/* must stay 0 */
 /* aerg_trace() calls by enum aer_op: blocks, blocks with an error. */

@@ -476,8 +476,11 @@ static void test_drain_and_age(void)
 	CHECK(aer_pass(&mb_engine) == true);	/* budget: a backlog is left */
 	CHECK(mb_engine.drain);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_FAST_DELAY_MS);
+	mb_percpu_drains = 0;
 	run_passes();
 	CHECK(!mb_engine.drain);
+	/* The backlog's end emptied the per-CPU lists, once. */
+	CHECK(mb_percpu_drains == 1);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
 	/* Fixed mode: always delay_ms. */
 	aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0);
