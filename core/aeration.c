@@ -29,6 +29,7 @@ static void aer_adapt_reset(struct aer_engine *e)
 	e->wait_ns = 0;
 	e->loud_ns = 0;
 	e->learned_ns = 0;
+	e->percpu_drain_ns = 0;
 	e->freed_seen = atomic_long_read(&e->freed);
 	e->aerated_since = 0;
 	atomic_long_set(&e->quick_reuse, 0);
@@ -531,7 +532,6 @@ bool aer_pass(struct aer_engine *e)
 			atomic_set(&e->state, AER_REQUESTED);
 			return true;
 		}
-		e->percpu_drained = false;
 	}
 	atomic_long_inc(&e->stats.passes);
 	e->drain = false;
@@ -542,12 +542,17 @@ bool aer_pass(struct aer_engine *e)
 		WRITE_ONCE(e->last_pass_ns, aerg_clock_ns());
 	/*
 	 * A backlog ran out: that was a large free, and the per-CPU lists
-	 * keep tens of MiB of it for seconds more, out of reach.  Once per
-	 * request, free those to the lists and take one more pass.
+	 * keep tens of MiB of it for seconds more, out of reach.  Free those
+	 * to the lists and take one more pass, at most every
+	 * AER_SLOW_DELAY_MS (it locks every CPU's lists), never under churn.
+	 * Their merges are no loud free for aer_defer().
 	 */
-	if (!err && backlog && !e->drain && !e->percpu_drained) {
-		e->percpu_drained = true;
+	if (!err && backlog && !e->drain && e->cur_delay_ms <= AER_AGE_MS &&
+	    (!e->percpu_drain_ns ||
+	     aerg_clock_ns() - e->percpu_drain_ns >= AER_SLOW_DELAY_MS * 1000000ULL)) {
+		e->percpu_drain_ns = aerg_clock_ns();
 		aerg_drain_percpu();
+		e->freed_seen = atomic_long_read(&e->freed);
 		e->drain = true;
 		atomic_set(&e->state, AER_REQUESTED);
 	}

@@ -85,7 +85,7 @@ struct aer_engine {
 	unsigned int adaptive;		/* 1: pick the delay from what we see */
 	unsigned int cur_delay_ms;	/* the adaptive delay (the age) */
 	bool drain;			/* the last pass left a backlog */
-	bool percpu_drained;		/* ... and this request emptied pcp lists */
+	unsigned long long percpu_drain_ns;	/* per-CPU lists last emptied */
 	unsigned long long last_pass_ns;	/* last pass that aerated blocks */
 	unsigned long aerated_since;	/* blocks marked since aer_adapt() */
 	unsigned long long learned_ns;	/* when aer_adapt() last learned */

@@ -479,8 +479,20 @@ static void test_drain_and_age(void)
 	mb_percpu_drains = 0;
 	run_passes();
 	CHECK(!mb_engine.drain);
-	/* The backlog's end emptied the per-CPU lists, once. */
+	/* The backlog's end emptied the per-CPU lists, once ... */
 	CHECK(mb_percpu_drains == 1);
+	/* ... and not again within AER_SLOW_DELAY_MS (no churn here). */
+	mb_now_ns += AER_CHURN_WINDOW_MS * 1000000ULL;
+	fill_free_half();
+	mb_now_ns += AER_AGE_MS * 1000000ULL;
+	run_passes();
+	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(mb_percpu_drains == 1);
+	mb_now_ns += AER_SLOW_DELAY_MS * 1000000ULL;
+	fill_free_half();
+	mb_now_ns += AER_AGE_MS * 1000000ULL;
+	run_passes();
+	CHECK(mb_percpu_drains == 2);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
 	/* Fixed mode: always delay_ms. */
 	aer_set_tunable(&mb_engine, AER_ADAPTIVE, 0);
