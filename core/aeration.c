@@ -25,7 +25,7 @@ static void aer_adapt_reset(struct aer_engine *e)
 {
 	e->cur_delay_ms = AER_AGE_MS;
 	e->churn_streak = 0;
-	e->loud_blocks = 2;
+	e->loud_blocks = AER_LOUD_MIN_BLOCKS;
 	e->wait_ns = 0;
 	e->loud_ns = 0;
 	e->learned_ns = 0;
@@ -450,7 +450,8 @@ static void aer_adapt(struct aer_engine *e)
 	    aerated >= AER_CHURN_MIN_BLOCKS) {
 		e->churn_streak++;
 		/* An eighth of the churn is loud; a merge or two is not. */
-		e->loud_blocks = quick / 8 > 2 ? quick / 8 : 2;
+		e->loud_blocks = quick / 8 > AER_LOUD_MIN_BLOCKS ?
+				 quick / 8 : AER_LOUD_MIN_BLOCKS;
 		d = e->churn_streak >= 2 || d * 2 > AER_SLOW_DELAY_MS ?
 		    AER_SLOW_DELAY_MS : d * 2;
 	} else {

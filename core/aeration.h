@@ -33,14 +33,16 @@
  * delay), up to AER_SLOW_DELAY_MS under churn; a backlog left by the
  * per-pass budget drains every AER_FAST_DELAY_MS.
  * And how soon after a pass a reuse counts as churn, and how many blocks
- * make a pattern.  Under churn a pass waits for a
- * quiet spell, looking every AER_QUIET_LOOK_MS, at most AER_MAX_WAIT_MS.
+ * make a pattern.  Under churn a pass waits for a quiet spell (fewer than
+ * loud_blocks freed per look, never fewer than AER_LOUD_MIN_BLOCKS),
+ * looking every AER_QUIET_LOOK_MS, at most AER_MAX_WAIT_MS.
  */
 #define AER_FAST_DELAY_MS	100
 #define AER_AGE_MS		2000
 #define AER_SLOW_DELAY_MS	8000
 #define AER_CHURN_WINDOW_MS	3000
 #define AER_CHURN_MIN_BLOCKS	8
+#define AER_LOUD_MIN_BLOCKS	2
 #define AER_QUIET_LOOK_MS	500
 #define AER_MAX_WAIT_MS		30000
 /* How often held blocks are offered to the backend again. */
