@@ -21,7 +21,7 @@
 #endif
 
 #include "hyperv.h"
-#include "../linux-glue/glue.h"
+#include "../core/backend.h"
 
 /* Give up after this many failed hints in a row. */
 #define AER_HV_MAX_FAILURES	3

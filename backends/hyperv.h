@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#include "backend.h"
+#include "../core/backend.h"
 
 #define AER_HV_CALL_QUERY_CAPABILITIES	0x8001
 #define AER_HV_CALL_MEMORY_HEAT_HINT	0x8003

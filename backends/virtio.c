@@ -14,7 +14,7 @@
 #include <linux/page_reporting.h>
 #include <linux/scatterlist.h>
 
-#include "../linux-glue/glue.h"
+#include "../core/backend.h"
 
 /* hv_balloon reads and sets this; kept for drivers written against it. */
 unsigned int page_reporting_order = -1;

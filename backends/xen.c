@@ -25,7 +25,7 @@
 #include <xen/interface/memory.h>
 #include <xen/xen.h>
 
-#include "../linux-glue/glue.h"
+#include "../core/backend.h"
 
 #define XEN_BATCH	512	/* frames per hypercall */
 

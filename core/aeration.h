@@ -20,7 +20,7 @@
 #include <linux/atomic.h>
 #endif
 
-#include "../backends/backend.h"
+#include "backend.h"
 
 /* Largest batch any backend may ask for (Xen: 512 frames per hypercall). */
 #define AER_MAX_CAPACITY	512

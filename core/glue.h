@@ -11,7 +11,7 @@
 #ifndef _AERATION_GLUE_H
 #define _AERATION_GLUE_H
 
-#include "../backends/backend.h"
+#include "backend.h"
 
 struct aer_zone;
 struct aer_blk;

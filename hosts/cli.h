@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Command-line pieces the host tools share (xenaer, aerstat): strict
- * number parsing and the name of the option getopt_long() stopped at.
+ * Pieces the host programs share (xenaer, aerstat, the test runner):
+ * strict number parsing, the name of the option getopt_long() stopped at,
+ * and a monotonic clock.
  */
 #ifndef _AER_HOSTS_CLI_H
 #define _AER_HOSTS_CLI_H
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A plain decimal number: strtoul alone takes "-1", " 7" and "7x". */
 static inline bool parse_ulong(const char *s, unsigned long max,
@@ -47,6 +49,15 @@ static inline const char *opt_name(char **argv)
 		return w;
 	buf[1] = (char)optopt;
 	return buf;
+}
+
+/* Seconds on the monotonic clock. */
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 #endif /* _AER_HOSTS_CLI_H */

@@ -11,10 +11,6 @@ extern struct aer_engine aeration_engine;
 extern struct aer_policy aeration_policy;
 extern struct mutex aeration_lock;
 
-/* Backends: offer yourself once your hypervisor is found; never fails. */
-void aeration_register(struct aer_backend *b);
-void aeration_unregister(struct aer_backend *b);
-
 /* Without the aeration= policy, for tests. */
 int aeration_activate(struct aer_backend *b);
 void aeration_deactivate(struct aer_backend *b);

@@ -123,7 +123,7 @@ apply_glue mm/page_reporting.h
 put core/aeration.c core/aeration.h core/glue.h core/policy.c \
 	linux-glue/mm.c linux-glue/sysfs.c linux-glue/trace.c linux-glue/trace.h \
 	linux-glue/glue.h linux-glue/aeration_mm.h linux-glue/aeration_kunit.c \
-	backends/backend.h backends/virtio.c
+	core/backend.h backends/virtio.c
 kconfig AERATION AERATION_VIRTIO AERATION_KUNIT_TEST > "$work/mm/aeration/Kconfig"
 kbuild AERATION_KUNIT_TEST > "$work/mm/aeration/Kbuild"
 maintainers "FREE PAGE AERATION

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/sysfs.h>
 
+#include "../core/glue.h"
 #include "glue.h"
 
 static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -228,10 +229,38 @@ static const struct attribute_group *aeration_groups[] = {
 };
 
 /*
+ * marked_pages: free pages marked aerated, counted on the free lists
+ * themselves rather than from the counters, so that a test can check that
+ * a backend's going left nothing marked.  Walks every list under its zone
+ * lock: for tests, not for monitoring.
+ */
+static int marked_pages_get(void *data, u64 *val)
+{
+	unsigned int order, mt;
+	struct aer_zone *z;
+	struct aer_blk *b;
+
+	*val = 0;
+	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
+		aerg_lock(z);
+		for (order = 0; order < aerg_nr_orders(); order++)
+			for (mt = 0; mt < aerg_nr_migratetypes(); mt++)
+				for (b = aerg_first(z, order, mt); b;
+				     b = aerg_next(z, order, mt, b))
+					if (aerg_aerated(b))
+						*val += 1ULL << order;
+		aerg_unlock(z);
+	}
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(marked_pages_fops, marked_pages_get, NULL, "%llu\n");
+
+/*
  * Fault injection for tests and for operators who want to see the failure
  * path: /sys/kernel/debug/aeration/fail_report_every = N fails every Nth
  * report before it reaches the backend, fail_reclaim_every = N every Nth
  * reclaim, as if the hypervisor had no memory to give back (0: off).
+ * marked_pages counts what is marked (above).
  */
 static void __init aeration_debugfs_init(void)
 {
@@ -241,6 +270,8 @@ static void __init aeration_debugfs_init(void)
 			   &aeration_engine.fail_every);
 	debugfs_create_u32("fail_reclaim_every", 0600, dir,
 			   &aeration_engine.fail_reclaim_every);
+	debugfs_create_file_unsafe("marked_pages", 0400, dir, NULL,
+				   &marked_pages_fops);
 }
 
 static int __init aeration_sysfs_init(void)

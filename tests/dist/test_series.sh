@@ -2,7 +2,7 @@
 # The patch series as a distro maintainer takes it: checkpatch --strict on
 # every patch, git am onto a clean Linux 6.12 tree, every patch built on its
 # own (all backends built in), then the whole series with modules
-# (config/distro.config).  Prints "series: N passed, M failed".
+# (config/distro.config).  Prints "series: N passed, M failed, 0 skipped".
 #
 # Environment (the Makefile sets it): PATCHES KTAR SRC OUT OUT_MOD CONFIGS
 # (the guest fragments) DISTRO (the distro fragment) JOBS.
@@ -10,7 +10,7 @@ set -uo pipefail
 
 . "$(dirname "$0")/verdict.sh"
 finish() {
-	echo "series: $passed passed, $failed failed"
+	echo "series: $passed passed, $failed failed, 0 skipped"
 	[ "$failed" = 0 ]
 	exit
 }
@@ -64,11 +64,11 @@ kconfig() {
 	(cd "$SRC" && scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$@" > /dev/null) &&
 	make -s -C "$SRC" O="$out" olddefconfig > /dev/null
 }
+# build NAME OUT TARGET...: linux-glue/kbuild.sh, which shows progress.
 build() {
-	local out=$1; shift
+	local name=$1 out=$2; shift 2
 	# LOCALVERSION set (empty): no "+" for a git tree past its tag.
-	make -s -C "$SRC" O="$out" CC="ccache gcc" LOCALVERSION= -j"$JOBS" "$@" > "$out/build.log" 2>&1 ||
-		{ grep -E 'error|Error' "$out/build.log" | head -20; return 1; }
+	"$(dirname "$0")/../../linux-glue/kbuild.sh" "$name" "$SRC" "$out" LOCALVERSION= "$@"
 }
 stuck() {
 	local o bad=0
@@ -84,14 +84,14 @@ for c in "${commits[@]}"; do
 	git -C "$SRC" checkout -q "$c"
 	subject=$(git -C "$SRC" log -1 --format=%s "$c")
 	start=$(date +%s)
-	kconfig "$OUT" $CONFIGS && build "$OUT" bzImage
+	kconfig "$OUT" $CONFIGS && build "series, patch $i of ${#commits[@]}" "$OUT" bzImage
 	verdict $? "patch $i/${#commits[@]} builds on its own, every backend =y: $subject ($(( $(date +%s) - start )) s)"
 done
 OUT_CUR=$OUT stuck $CONFIGS
 verdict $? "the whole series: every option of the guest config set (all backends =y)"
 
 start=$(date +%s)
-kconfig "$OUT_MOD" $CONFIGS "$DISTRO" && build "$OUT_MOD" all	# bzImage and modules
+kconfig "$OUT_MOD" $CONFIGS "$DISTRO" && build "series with modules (distro)" "$OUT_MOD" all	# bzImage and modules
 verdict $? "the whole series with modules (virtio_balloon, Hyper-V VMBus and balloon =m) builds ($(( $(date +%s) - start )) s)"
 OUT_CUR=$OUT_MOD stuck "$DISTRO"
 verdict $? "modules build: CONFIG_AERATION_{VIRTIO,XEN,HYPERV}=y with the drivers =m"

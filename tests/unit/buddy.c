@@ -405,6 +405,8 @@ static int mb_reclaim(struct aer_backend *b, unsigned long pfn,
 		return -ENOMEM;
 	}
 	mb_tb.reclaims++;
+	mb_tb.last_reclaim_pfn = pfn;
+	mb_tb.last_reclaim_order = order;
 	for (p = pfn; p < pfn + (1UL << order); p++)
 		mb_pages[p].gone = false;
 	return 0;

@@ -65,6 +65,8 @@ struct mb_backend {
 	int fail_reclaims;
 	bool hold_on_fail;		/* a failing report keeps blocks[0] */
 	unsigned long calls, blocks, pages, max_batch, reclaims;
+	unsigned long last_reclaim_pfn;	/* the last block reclaimed */
+	unsigned int last_reclaim_order;
 	void (*during_report)(const struct aer_block *blocks, unsigned int nr);
 };
 

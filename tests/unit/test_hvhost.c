@@ -18,7 +18,8 @@
  *       -o /tmp/hv/test_hvhost
  *   /tmp/hv/test_hvhost
  *
- * The last line is "N passed, M failed"; the exit status is 1 on failure.
+ * The last line is "hvhost: N passed, M failed, S skipped"; the exit
+ * status is 1 on failure.
  */
 #define _GNU_SOURCE		/* memfd_create() */
 #include <errno.h>
@@ -38,9 +39,8 @@
 #define CHECK_EQ(a, b) do {						\
 	unsigned long long a_ = (a), b_ = (b);				\
 	if (a_ != b_) {							\
-		printf("FAIL %s: %s:%d: %s == 0x%llx, want 0x%llx\n",	\
-		       cur, __FILE__, __LINE__, #a, a_, b_);		\
-		failed++;						\
+		FAIL_MSG("%s:%d: %s == 0x%llx, want 0x%llx",		\
+			 __FILE__, __LINE__, #a, a_, b_);		\
 		return;							\
 	}								\
 } while (0)
@@ -850,6 +850,5 @@ int main(void)
 	RUN(t_socket);
 	RUN(t_feed_bytewise);
 	RUN(t_frame_too_long);
-	printf("hvhost: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return summary("hvhost");
 }

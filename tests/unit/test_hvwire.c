@@ -200,6 +200,5 @@ int main(void)
 	RUN(test_mixed_units);
 	RUN(test_reject_small);
 	RUN(test_random);
-	printf("hvwire: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return summary("hvwire");
 }

@@ -2,7 +2,7 @@
 /*
  * The kernel and Xen interfaces backends/xen.c uses, for compiling it
  * unmodified in user space against a simulated Xen (tests/unit/xen/xensim.c).
- * Every header xen.c and linux-glue/glue.h include resolves, through the
+ * Every header xen.c includes resolves, through the
  * stubs next to this file (-I tests/unit/xen), to this one header.
  *
  * The Xen ABI pieces have the layouts and values of Xen's public headers
@@ -29,12 +29,6 @@ typedef u64 phys_addr_t;
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
-
-/* --- linux/mutex.h (linux-glue/glue.h) ----------------------------------- */
-
-struct mutex {
-	int locked;
-};
 
 /* --- linux/printk.h ------------------------------------------------------ */
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 
 #include "xenshim.h"
-#include "../../../linux-glue/glue.h"
+#include "../../../core/backend.h"
 
 struct xsim xsim;
 u8 xen_features[XENFEAT_NR_SUBMAPS * 32];

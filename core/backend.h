@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The contract between the aeration engine and a hypervisor backend.
+ * The contract between the aeration engine and a hypervisor backend: a
+ * backend includes this file only.  It offers itself with
+ * aeration_register() once its hypervisor is found (linux-glue/mm.c
+ * activates the one the aeration= policy prefers) and withdraws with
+ * aeration_unregister() when its device goes.
  *
  * There are two kinds of backend:
  *  - "refault" (virtio-balloon, Hyper-V): the host drops the contents and
@@ -46,9 +50,11 @@ struct aer_backend {
 	bool (*probe)(struct aer_backend *b);
 
 	/*
-	 * Tell the hypervisor it may drop these blocks.  May sleep; called
-	 * without locks.  0: all blocks were given; error: none were, except
-	 * blocks marked held.
+	 * Tell the hypervisor it may drop these blocks.  Called from the
+	 * engine's pass in process context, with no zone lock held but under
+	 * aeration_lock (a mutex): calls never overlap, so one buffer per
+	 * backend is enough.  May sleep.  0: all blocks were given; error:
+	 * none were, except blocks marked held.
 	 */
 	int (*report)(struct aer_backend *b, struct aer_block *blocks,
 		      unsigned int nr);
@@ -62,5 +68,10 @@ struct aer_backend {
 
 	void *priv;
 };
+
+/* Offer @b once its hypervisor is found; never fails.  Process context. */
+void aeration_register(struct aer_backend *b);
+/* Withdraw @b: when this returns, the engine no longer calls it. */
+void aeration_unregister(struct aer_backend *b);
 
 #endif /* _AERATION_BACKEND_H */

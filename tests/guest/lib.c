@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What every mode of the test guest uses: the command line, /proc/meminfo,
+ * the aeration sysfs and debugfs files, the kernel log and the trace
+ * events.  A write that fails prints an "AER error" line, which fails the
+ * tier on the host.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+#define SYSFS	"/sys/kernel/mm/aeration/"
+#define DEBUGFS	"/sys/kernel/debug/aeration/"
+#define TRACEFS	"/sys/kernel/tracing"
+
+char cmdline[1024];
+
+/* The value of " key" (key ends in '=') on the command line, or NULL. */
+const char *cmdline_get(const char *key, char *out, size_t size)
+{
+	const char *p = cmdline;
+	size_t n, len = strlen(key);
+
+	while ((p = strstr(p, key)) && p != cmdline && p[-1] != ' ')
+		p += len;
+	if (!p)
+		return NULL;
+	p += len;
+	n = strcspn(p, " \n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+	return out;
+}
+
+long cmdline_long(const char *key, long def)
+{
+	char buf[32];
+
+	return cmdline_get(key, buf, sizeof(buf)) ? atol(buf) : def;
+}
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			val = atol(line + len + 1);
+	fclose(f);
+	return val;
+}
+
+/* What "nothing lost" compares: a KASAN kernel keeps freed objects in Slab. */
+long free_kb(void)
+{
+	return meminfo_kb("MemFree") + meminfo_kb("Slab");
+}
+
+bool write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok = fd >= 0 && write(fd, val, strlen(val)) >= 0;
+
+	if (!ok)
+		printf(AER_ERROR " cannot write %s to %s: %s\n", val, path,
+		       strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+bool write_sysfs(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SYSFS "%s", name);
+	return write_file(path, val);
+}
+
+/* Fault injection, linux-glue/sysfs.c: fail every Nth report or reclaim. */
+bool inject(const char *reports, const char *reclaims)
+{
+	return write_file(DEBUGFS "fail_report_every", reports) &&
+	       write_file(DEBUGFS "fail_reclaim_every", reclaims);
+}
+
+/* A sysfs file's first line, or "-" if it is not there. */
+const char *sysfs(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYSFS "%s", name);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, size, f))
+		snprintf(buf, size, "-");
+	else
+		buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+void print_counters(void)
+{
+	static const char *const names[] = {
+		"backend", "policy", "min_order", "capacity", "delay_ms",
+		"adaptive", "current_delay_ms",
+		"passes", "reports", "report_failures", "aerated_blocks",
+		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
+		"reclaims", "reclaim_failures", "held_blocks", "held_pages",
+		"returned_blocks", "injected_failures", "reclaim_pages",
+		"reclaim_ns",
+	};
+	char buf[64];
+	size_t i;
+
+	printf(AER_SYSFS);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		printf(" %s=%s", names[i], sysfs(names[i], buf, sizeof(buf)));
+	printf("\n");
+}
+
+/* Free pages the engine still has marked, counted on the free lists. */
+void print_marked(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen(DEBUGFS "marked_pages", "r");
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		printf(AER_ERROR " cannot read " DEBUGFS "marked_pages\n");
+	else
+		printf(AER_MARKED " pages=%ld\n", atol(buf));
+	if (f)
+		fclose(f);
+}
+
+/* The kernel log lines that mention aeration. */
+void print_klog(void)
+{
+	static char log[1 << 17];
+	int n = klogctl(3, log, sizeof(log) - 1);	/* SYSLOG_ACTION_READ_ALL */
+	char *line, *save;
+
+	if (n < 0)
+		return;
+	log[n] = 0;
+	for (line = strtok_r(log, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "aeration"))
+			printf(AER_KLOG " %s\n", line);
+}
+
+/*
+ * The trace events aeration:report, :reclaim and :fail, from tracefs.  Each
+ * trace_summary() counts the events since the last one, then clears the
+ * buffer; report_failed and reclaim_failed count aeration:fail by op, "lost"
+ * is what the ring buffer overwrote.
+ */
+void trace_clear(void)
+{
+	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+void trace_on(void)
+{
+	mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+	write_file(TRACEFS "/buffer_size_kb", "8192");
+	trace_clear();
+	write_file(TRACEFS "/events/aeration/enable", "1");
+}
+
+/*
+ * Only aeration:fail: a round of injected failures retries held blocks tens
+ * of thousands of times, and the report and reclaim events of those retries
+ * would overrun the ring buffer (CI lost 2,000-5,000 events that way).
+ */
+void trace_fail_only(void)
+{
+	write_file(TRACEFS "/events/aeration/enable", "0");
+	write_file(TRACEFS "/events/aeration/fail/enable", "1");
+}
+
+void trace_summary(const char *at)
+{
+	long n[3] = { 0 }, mib4k[3] = { 0 }, failed[2] = { 0 };
+	long entries = -1, written = -1;
+	static const char *const ev[] = { " report: ", " reclaim: ", " fail: " };
+	char line[256], sample[3][160] = { "", "", "" };
+	unsigned int order;
+	int i, result;
+	const char *p;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	if (!f) {
+		printf(AER_ERROR " trace at=%s: no tracefs\n", at);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "# entries-in-buffer/entries-written: %ld/%ld",
+			   &entries, &written) == 2)
+			continue;
+		for (i = 0; i < 3; i++) {
+			p = strstr(line, ev[i]);
+			if (!p || !strstr(p, " order=") ||
+			    sscanf(strstr(p, " order="), " order=%u result=%d",
+				   &order, &result) != 2)
+				continue;
+			n[i]++;
+			if (!result)
+				mib4k[i] += 1L << order;
+			if (i == 2)	/* aeration:fail: which op failed */
+				failed[!strstr(p, " op=report ")]++;
+			if (!sample[i][0])
+				snprintf(sample[i], sizeof(sample[i]), "%s", p + 1);
+		}
+	}
+	fclose(f);
+	trace_clear();
+	printf(AER_TRACE " at=%s report=%ld report_mib=%ld report_failed=%ld reclaim=%ld reclaim_mib=%ld reclaim_failed=%ld fail=%ld lost=%ld\n",
+	       at, n[0], mib4k[0] / 256, failed[0], n[1], mib4k[1] / 256,
+	       failed[1], n[2], written - entries);
+	for (i = 0; i < 3; i++)
+		if (sample[i][0])
+			printf(AER_TRACE_EVENT " %s\n", sample[i]);
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The end-to-end workload of the virtio, Xen and Hyper-V tiers and the
+ * demo: touch aer.mib MiB, free it, report MemFree and what is aerated
+ * every 0.5 s for 20 s.  Variants:
+ *   unbind  300 ms after the free, with reporting under way, unbind
+ *           virtio_balloon (its remove() unregisters the backend), bind it
+ *           again a second later
+ *   xen     every line carries Xen's view; then allocate it all again and
+ *           check a pattern in every word; then once more with injected
+ *           failures (every 3rd reclaim, every 4th report): the pattern
+ *           must hold and held blocks come back
+ *   hyperv  after the free, allocate it all again and check the pattern
+ * The trace events aeration:report, :reclaim and :fail are counted too.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+/*
+ * Write a pattern unique to each word's address, read it back, and print
+ * Xen's view while the memory is still in use ("AER sample").  The number
+ * of bad words, or -1 if the memory could not be had.
+ */
+static long pattern_check(size_t len, bool xen)
+{
+	char xv[96];
+	unsigned long *mem, i, n = len / sizeof(*mem), bad = 0;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		printf(AER_ERROR " mmap %zu MiB for the pattern failed\n", len >> 20);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		mem[i] = i * 0x9e3779b97f4a7c15UL ^ (unsigned long)&mem[i];
+	for (i = 0; i < n; i++)
+		bad += mem[i] != (i * 0x9e3779b97f4a7c15UL ^ (unsigned long)&mem[i]);
+	if (xen) {
+		printf(AER_SAMPLE "%s\n", xen_view(xen, xv, sizeof(xv)));
+		/* dom0 asks Xen when it reads the line: keep the memory till then. */
+		if (domu)
+			sleep(1);
+	}
+	munmap(mem, len);
+	return (long)bad;
+}
+
+/* Unbind or bind the virtio_balloon driver: the device's remove/probe. */
+static bool balloon_driver(const char *op)
+{
+	static char dev[64];
+	const char *drv = "/sys/bus/virtio/drivers/virtio_balloon";
+	char path[128], buf[64];
+	struct dirent *d;
+	DIR *dir;
+	bool ok;
+
+	if (!dev[0] && (dir = opendir(drv))) {
+		while ((d = readdir(dir)))
+			if (!strncmp(d->d_name, "virtio", 6))
+				snprintf(dev, sizeof(dev), "%.60s", d->d_name);
+		closedir(dir);
+	}
+	snprintf(path, sizeof(path), "%s/%s", drv, op);
+	ok = dev[0] && write_file(path, dev);
+	printf("AER %s device=%s backend=%s\n", op, dev[0] ? dev : "-",
+	       sysfs("backend", buf, sizeof(buf)));
+	return ok;
+}
+
+/*
+ * aer.unplug=1: the host sends QMP device_del for the balloon after the free.
+ * Stay up until the guest has removed the device (a debug kernel takes its
+ * time) so the host sees QEMU finish the eject; then say what is still
+ * marked: the backend went with the device, so nothing may be.
+ */
+bool wait_unplug(void)
+{
+	char path[300], id[16];
+	double t0 = now();
+	struct dirent *d;
+	bool there = true;
+	DIR *dir;
+	FILE *f;
+
+	while (there && now() - t0 < 45) {
+		there = false;
+		dir = opendir("/sys/bus/virtio/devices");
+		while (dir && (d = readdir(dir))) {
+			snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%.40s/device",
+				 d->d_name);
+			f = fopen(path, "r");
+			if (f && fgets(id, sizeof(id), f) && !strncmp(id, "0x0005", 6))
+				there = true;	/* VIRTIO_ID_BALLOON */
+			if (f)
+				fclose(f);
+		}
+		if (dir)
+			closedir(dir);
+		if (there)
+			usleep(250000);
+	}
+	printf(AER_UNPLUG " balloon_gone=%d waited_s=%.1f\n", !there, now() - t0);
+	print_counters();
+	print_marked();
+	fflush(stdout);
+	/*
+	 * The driver goes before the ACPI eject reaches QEMU; on a KASAN
+	 * kernel that took over 3 s.  Stay up while the host asks QEMU.
+	 */
+	sleep(10);
+	return !there;
+}
+
+/* Once more, with Xen "out of memory" for every 3rd reclaim. */
+static bool injected_round(size_t len, long start_free)
+{
+	char buf[32], buf2[32];
+	double t0, held_s = -1;
+	long bad;
+	int i;
+
+	sleep(4);	/* the memory just freed is aerated again */
+	trace_fail_only();
+	if (!inject("4", "3"))
+		return false;
+	t0 = now();
+	bad = pattern_check(len, true);
+	printf(AER_INJECT " mib=%zu bad_words=%ld seconds=%.1f held_blocks=%s injected_failures=%s\n",
+	       len >> 20, bad, now() - t0, sysfs("held_blocks", buf, sizeof(buf)),
+	       sysfs("injected_failures", buf2, sizeof(buf2)));
+	if (!inject("0", "0") || bad < 0)
+		return false;
+	/*
+	 * Held blocks come back within AER_HELD_RETRY_MS or so; MemFree
+	 * lags while the per-cpu free lists shrink back (vmstat decay).
+	 */
+	t0 = now();
+	for (i = 0; i < 80; i++) {
+		if (held_s < 0 && !strcmp(sysfs("held_pages", buf, sizeof(buf)), "0"))
+			held_s = now() - t0;
+		if (held_s >= 0 && free_kb() >= start_free - 16384)
+			break;
+		usleep(250000);
+	}
+	printf(AER_HELD_RETURN " seconds=%.1f held_pages=%s returned_blocks=%s free_kb=%ld start_free_kb=%ld\n",
+	       held_s, sysfs("held_pages", buf, sizeof(buf)),
+	       sysfs("returned_blocks", buf2, sizeof(buf2)),
+	       free_kb(), start_free);
+	print_counters();
+	trace_summary("inject");
+	return true;
+}
+
+bool touch_free(long mib, bool xen, bool unbind, bool reuse)
+{
+	size_t len = (size_t)mib << 20, off;
+	long start_free, bad;
+	char xv[96], buf[32];
+	double t0;
+	char *mem;
+	int i;
+
+	/* The trace buffers first, so that the baseline includes them. */
+	trace_on();
+	/* Let boot-time reporting settle so the baseline is quiet. */
+	sleep(cmdline_long("aer.settle=", 3));
+	start_free = free_kb();
+	printf(AER_START " free_kb=%ld%s\n", start_free,
+	       xen_view(xen, xv, sizeof(xv)));
+	print_counters();
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		printf(AER_ERROR " mmap %ld MiB failed\n", mib);
+		return false;
+	}
+	t0 = now();
+	for (off = 0; off < len; off += 4096)
+		mem[off] = (char)(off >> 12) | 1;
+	printf(AER_TOUCHED " mib=%ld seconds=%.1f memfree_kb=%ld%s\n", mib,
+	       now() - t0, meminfo_kb("MemFree"), xen_view(xen, xv, sizeof(xv)));
+	fflush(stdout);
+	sleep(2);	/* the host samples its RSS with the memory in use */
+
+	trace_clear();		/* the "end" summary counts from the free */
+	munmap(mem, len);
+	t0 = now();
+	printf(AER_FREED "\n");
+	fflush(stdout);
+	if (unbind) {
+		usleep(300000);
+		if (!balloon_driver("unbind"))
+			return false;
+		sleep(1);
+		if (!balloon_driver("bind"))
+			return false;
+	}
+	for (i = 1; i <= 40; i++) {
+		usleep(500000);
+		printf(AER_TICK "%.1f memfree_kb=%ld free_aerated_bytes=%s%s\n",
+		       now() - t0, meminfo_kb("MemFree"),
+		       sysfs("free_aerated_bytes", buf, sizeof(buf)),
+		       xen_view(xen, xv, sizeof(xv)));
+		fflush(stdout);
+	}
+	printf(AER_END " free_kb=%ld start_free_kb=%ld%s\n",
+	       free_kb(), start_free, xen_view(xen, xv, sizeof(xv)));
+	print_counters();
+	trace_summary("end");
+	if (!xen && !reuse)
+		return true;
+
+	/* Reuse: every frame must come back (Xen) or refault, contents intact. */
+	t0 = now();
+	bad = pattern_check(len, xen);
+	printf(AER_REUSE " mib=%ld bad_words=%ld seconds=%.1f memfree_kb=%ld\n",
+	       mib, bad, now() - t0, meminfo_kb("MemFree"));
+	print_counters();
+	trace_summary("reuse");
+	print_klog();
+	if (bad < 0)
+		return false;
+	if (!xen || !strcmp(sysfs("backend", buf, sizeof(buf)), "none"))
+		return true;
+	return injected_round(len, start_free);
+}

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make check-xen: Debian's Xen 4.17 under QEMU TCG, our kernel as PV dom0
+ * (mode xen) or as a PV domU that dom0 creates with xl (mode xen-domu).
+ * The guest reads Xen's own numbers (libxenctrl: Xen's free memory, the
+ * domain's tot_pages) and prints them on its lines; this judges them:
+ * memory given to Xen on the free, taken back intact on reuse, held and
+ * returned under injected failures, the trace events agreeing, and with
+ * aeration=off no change at all.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+
+struct xr {
+	long touched_free, touched_tot;		/* KiB, with the memory in use */
+	long end_free, end_tot;
+	long sample_tot, reuse_tot, reuse_bad;
+	double t_90;				/* guest seconds to 90% with Xen */
+	double reuse_s;
+	long reclaim_pages, reclaim_ns;		/* from the guest's sysfs */
+	long start_free_kb, end_free_kb;
+	/* The injected round: bad words, blocks held, held pages left after. */
+	long inj_bad, inj_held, inj_failures, held_left, returned, ret_free_kb;
+	long report_failures, reclaim_failures;	/* the last sysfs line's */
+	double ret_s;
+	double relay_lag;	/* xen-domu: dom0 asked Xen this much later */
+	/* Trace events: touch to end, the reuse, the injected round. */
+	struct trace_seen tr_end, tr_reuse, tr_inject;
+	char backend[32];
+	bool freed, reused, injected, held_back;
+};
+
+static void xr_line(struct guest *g, const char *l)
+{
+	struct xr *x = g->priv;
+	long want = (long)(RECLAIM_FRACTION * opt.mib * 1024), f = 0, t = 0;
+	bool view;
+	double gt;
+
+	if (!strncmp(l, "domU| ", 6))	/* the domU's kernel, relayed by dom0 */
+		printf("%s\n", l);
+	view = aer_long(l, "xen_free_kib", &f) && aer_long(l, "tot_kib", &t);
+	if (aer_is(l, AER_RELAY))
+		aer_double(l, "max_lag_s", &x->relay_lag);
+	else if (aer_is(l, AER_START))
+		aer_long(l, "free_kb", &x->start_free_kb);
+	else if (aer_is(l, AER_TOUCHED) && view) {
+		x->touched_free = f;
+		x->touched_tot = t;
+	} else if (aer_is(l, AER_FREED))
+		x->freed = true;
+	else if (aer_is(l, AER_TICK) && view && aer_double(l, "t", &gt)) {
+		if (x->t_90 < 0 && gt <= RECLAIM_DEADLINE_S &&
+		    f - x->touched_free >= want && x->touched_tot - t >= want)
+			x->t_90 = gt;
+	} else if (aer_is(l, AER_END) && view &&
+		   aer_long(l, "free_kb", &x->end_free_kb)) {
+		x->end_free = f;
+		x->end_tot = t;
+	} else if (aer_is(l, AER_SAMPLE) && view)
+		x->sample_tot = t;	/* tot_pages with the memory in use */
+	else if (aer_is(l, AER_REUSE)) {
+		x->reused = aer_long(l, "bad_words", &x->reuse_bad) &&
+			    aer_double(l, "seconds", &x->reuse_s);
+		x->reuse_tot = x->sample_tot;
+	} else if (aer_is(l, AER_INJECT))
+		x->injected = aer_long(l, "bad_words", &x->inj_bad) &&
+			      aer_long(l, "held_blocks", &x->inj_held) &&
+			      aer_long(l, "injected_failures", &x->inj_failures);
+	else if (aer_is(l, AER_HELD_RETURN))
+		x->held_back = aer_double(l, "seconds", &x->ret_s) &&
+			       aer_long(l, "held_pages", &x->held_left) &&
+			       aer_long(l, "returned_blocks", &x->returned) &&
+			       aer_long(l, "free_kb", &x->ret_free_kb);
+	else if (aer_is(l, AER_SYSFS)) {
+		aer_long(l, "report_failures", &x->report_failures);
+		aer_long(l, "reclaim_failures", &x->reclaim_failures);
+		if (!x->injected) {
+			aer_long(l, "reclaim_pages", &x->reclaim_pages);
+			aer_long(l, "reclaim_ns", &x->reclaim_ns);
+		}
+		aer_str(l, "backend", x->backend, sizeof(x->backend));
+	} else if (!trace_line(l, "end", &x->tr_end) &&
+		   !trace_line(l, "reuse", &x->tr_reuse))
+		trace_line(l, "inject", &x->tr_inject);
+}
+
+static void xr_run(struct xr *x, struct guest *g, const char *aeration)
+{
+	char append[256];
+
+	memset(x, 0, sizeof(*x));
+	memset(g, 0, sizeof(*g));
+	x->t_90 = -1;
+	x->reuse_bad = -1;
+	g->append = append;
+	g->xen = opt.xen;
+	g->line = xr_line;
+	g->echo = 2;
+	g->priv = x;
+	if (opt.domu)	/* dom0 without aeration; the domU gets @aeration */
+		snprintf(append, sizeof(append),
+			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=off aer.mode=domu aer.domu_aeration=%s aer.mib=%ld",
+			 aeration, opt.mib);
+	else
+		snprintf(append, sizeof(append),
+			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.mib=%ld",
+			 aeration, opt.mib);
+	run_guest(g);
+	if (g->kernel_trouble)
+		printf("host: kernel trouble in the log: %s\n", g->trouble);
+}
+
+static void xr_row(const char *name, const struct xr *x)
+{
+	char t90[16] = "never";
+
+	if (x->t_90 >= 0)
+		snprintf(t90, sizeof(t90), "%.1f s", x->t_90);
+	printf("%-10s %10ld MiB %10ld MiB %10ld MiB %10ld MiB %10s %8.1f s\n", name,
+	       x->touched_free / 1024, x->end_free / 1024,
+	       x->touched_tot / 1024, x->end_tot / 1024, t90, x->reuse_s);
+}
+
+/* The injected round: every 3rd reclaim and every 4th report fail. */
+static void injected_verdicts(const struct xr *on)
+{
+	verdict(on->injected && on->inj_bad == 0 && on->inj_held > 0 &&
+		on->inj_failures > 0,
+		"xen, injected failures: pattern intact (%ld bad), %ld blocks held, %ld failures injected",
+		on->inj_bad, on->inj_held, on->inj_failures);
+	verdict(on->held_back && on->held_left == 0 && on->returned == on->inj_held,
+		"xen, injected failures: all %ld held blocks given back within %.1f s (%ld pages left)",
+		on->returned, on->ret_s, on->held_left);
+	verdict(on->held_back && on->start_free_kb > 0 &&
+		on->ret_free_kb >= on->start_free_kb - 16 * 1024,
+		"xen, injected failures: MemFree + Slab back to %ld MiB (start %ld MiB)",
+		on->ret_free_kb / 1024, on->start_free_kb / 1024);
+	/*
+	 * Only aeration:fail is on in that round (guest trace_fail_only()).
+	 * A failed reclaim is one block; a failed report is a batch of them.
+	 */
+	verdict(on->tr_inject.seen && on->tr_inject.lost == 0 &&
+		on->tr_inject.reclaim_failed > 0 &&
+		on->tr_inject.reclaim_failed == on->reclaim_failures &&
+		on->tr_inject.report_failed >= on->report_failures &&
+		(on->tr_inject.report_failed > 0) == (on->report_failures > 0),
+		"xen, injected failures: aeration:fail has every failure (%ld events: %ld report blocks in %ld failed batches, %ld reclaim of %ld; %ld lost)",
+		on->tr_inject.fail, on->tr_inject.report_failed, on->report_failures,
+		on->tr_inject.reclaim_failed, on->reclaim_failures, on->tr_inject.lost);
+}
+
+int mode_xen(void)
+{
+	long mib = opt.mib, want = (long)(RECLAIM_FRACTION * mib * 1024);
+	const char *who = opt.domu ? "domU" : "dom0";
+	struct guest g_on, g_off;
+	struct xr on, off;
+
+	print_accel();
+	printf("\n== Xen 4.17, %s with aeration=xen\n", opt.domu ? "PV domU" : "dom0");
+	xr_run(&on, &g_on, "xen");
+	printf("\n== Xen 4.17, %s with aeration=off\n", opt.domu ? "PV domU" : "dom0");
+	xr_run(&off, &g_off, "off");
+
+	printf("\n%-10s %14s %14s %10s tot %5s tot +20s %10s %10s\n", "aeration=",
+	       "Xen free", "Xen free +20s", who, who, "90% after", "reuse");
+	xr_row("xen", &on);
+	xr_row("off", &off);
+	printf("\n");
+
+	guest_verdicts("xen", &g_on);
+	verdict(!strcmp(on.backend, "xen"), "xen: %s backend=xen (got '%s')", who, on.backend);
+	verdict(on.t_90 >= 0,
+		"xen: Xen free memory rose and %s tot_pages fell by >= %ld MiB within %.0f s (%.1f s)",
+		who, want / 1024, RECLAIM_DEADLINE_S, on.t_90);
+	verdict(on.reused && on.reuse_bad == 0,
+		"xen: %ld MiB reallocated, pattern intact in every word (%ld bad)",
+		mib, on.reuse_bad);
+	verdict(on.reused && on.end_tot > 0 && on.reuse_tot - on.end_tot >= want,
+		"xen: %s tot_pages rose again on reuse (%ld -> %ld MiB)",
+		who, on.end_tot / 1024, on.reuse_tot / 1024);
+	injected_verdicts(&on);
+	verdict(on.tr_end.seen && on.tr_end.report_mib >= want / 1024 &&
+		on.tr_reuse.reclaim_mib >= want / 1024 &&
+		on.tr_reuse.reclaim_failed == 0,
+		"xen: trace saw >= %ld MiB in aeration:report (%ld MiB) and in aeration:reclaim on reuse (%ld MiB, %ld failed)",
+		want / 1024, on.tr_end.report_mib, on.tr_reuse.reclaim_mib,
+		on.tr_reuse.reclaim_failed);
+	guest_verdicts("off", &g_off);
+	verdict(!strcmp(off.backend, "none"),
+		"off: %s backend=none (got '%s')", who, off.backend);
+	/* Unchanged only counts if both ends were measured, with the memory in use. */
+	verdict(off.freed && off.touched_free > 0 && off.end_free > 0 &&
+		off.touched_tot >= mib * 1024 && off.end_tot > 0 &&
+		labs(off.end_free - off.touched_free) < mib * 1024 / 10 &&
+		labs(off.touched_tot - off.end_tot) < mib * 1024 / 10,
+		"off: Xen free memory and tot_pages measured and unchanged (%ld -> %ld MiB, %ld -> %ld MiB)",
+		off.touched_free / 1024, off.end_free / 1024,
+		off.touched_tot / 1024, off.end_tot / 1024);
+	verdict(off.reused && off.reuse_bad == 0, "off: pattern intact (%ld bad)",
+		off.reuse_bad);
+	if (on.reclaim_pages >= 512)
+		printf("repopulate before reuse: %ld pages in %.1f ms, %.2f ms per 2 MiB (measured in the guest)\n",
+		       on.reclaim_pages, on.reclaim_ns / 1e6,
+		       on.reclaim_ns / 1e6 / (on.reclaim_pages / 512.0));
+	if (opt.domu)
+		printf("dom0 relayed the domU's lines and asked Xen at most %.2f s after the domU wrote them\n",
+		       on.relay_lag);
+	return summary();
+}

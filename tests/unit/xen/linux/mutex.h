@@ -1,3 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/* Stub for <linux/mutex.h>: see xenshim.h. */
-#include "xenshim.h"
