@@ -1,57 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest side's reading of the Hyper-V TLFS for cold-discard hints:
- * HvExtCallMemoryHeatHint (0x8003) takes an input page holding one 8-byte
- * header (bits 0-1: hint type) and up to 511 GPA page ranges, each one u64:
- *
- *   4 KiB units:  bits 0-10 additional pages, bit 11 = 0, bits 12-63 GPFN
- *   2 MiB units:  bits 0-10 additional pages, bit 11 = 1, bit 12 page size
- *                 (0: 2 MiB), bits 21-63 the 2 MiB frame number
- *
- * as union hv_gpa_page_range in include/asm-generic/hyperv-tlfs.h, written
- * out with shifts so that the user-space tests build the same encoder.
- * The test host (hosts/hyperv/tlfs.c) reads the TLFS on its own.
+ * Cold-discard heat hints: HvExtCallMemoryHeatHint takes one input page,
+ * struct hv_memory_hint and up to HV_MEMORY_HINT_MAX_GPA_PAGE_RANGES
+ * union hv_gpa_page_range, all from the kernel's hyperv-tlfs.h.  The
+ * user-space tests build the encoder against a copy of those definitions
+ * (tests/unit/hyperv/); the KUnit suite checks the encoder against the
+ * kernel's own.
  */
 #ifndef _AERATION_HYPERV_H
 #define _AERATION_HYPERV_H
 
-#ifdef __KERNEL__
-#include <linux/bits.h>
-#include <linux/types.h>
-#endif
+#include <asm/hyperv-tlfs.h>
 
 #include "../core/backend.h"
 
-#define AER_HV_CALL_QUERY_CAPABILITIES	0x8001
-#define AER_HV_CALL_MEMORY_HEAT_HINT	0x8003
-#define AER_HV_CAP_COLD_DISCARD		BIT_ULL(8)
-#define AER_HV_HINT_COLD_DISCARD	2
-#define AER_HV_ENABLE_EXTENDED_HYPERCALLS	BIT(20)	/* CPUID 0x40000003 EBX */
+/* additional_pages is 11 bits: at most 2048 units in one range. */
+#define AER_HV_MAX_UNITS	HV_MAX_FLUSH_PAGES
+/* Blocks of this order and up (2 MiB) go in 2 MiB units. */
+#define AER_HV_LARGE_ORDER	9
 
-#define AER_HV_MAX_RANGES		511	/* (4096 - 8) / 8 */
-#define AER_HV_MAX_UNITS		2048	/* additional pages: 11 bits */
-#define AER_HV_LARGE_ORDER		9	/* 2 MiB units from this order */
-
-/* Hypercall input value and result (TLFS "hypercall interface"). */
-#define AER_HV_REP_COUNT_SHIFT		32
-#define AER_HV_STATUS(result)		((unsigned int)((result) & 0xffff))
-#define AER_HV_REPS_DONE(result)	((unsigned int)(((result) >> 32) & 0xfff))
-#define AER_HV_STATUS_SUCCESS		0
-#define AER_HV_STATUS_INVALID_PARAMETER	5
 /* Ours, not the TLFS: no hypervisor answered (no Hyper-V, transport down). */
-#define AER_HV_STATUS_NO_ANSWER		0xffff
+#define AER_HV_STATUS_NO_ANSWER	0xffff
 
-/* The input page of one heat hint: header, then the ranges. */
-struct aer_hv_hint {
-	u64 header;
-	u64 ranges[AER_HV_MAX_RANGES];
+/* One heat hint's input page. */
+union aer_hv_hint_page {
+	struct hv_memory_hint hint;
+	u64 raw[HV_HYP_PAGE_SIZE / sizeof(u64)];
 };
 
 unsigned int aer_hv_encode(struct aer_block *blocks, unsigned int nr,
-			   struct aer_hv_hint *hint);
+			   struct hv_memory_hint *hint);
 
 #ifdef __KERNEL__
-/* The test transport to a TLFS test host, backends/hyperv_test_host.c. */
+/* The test transport to a TLFS test host, tests/kernel/hyperv_test_host.c. */
 #ifdef CONFIG_AERATION_HYPERV_TEST_HOST
 extern bool aer_hv_test_host;
 void aer_hv_test_cpuid(u32 leaf, u32 *r);

@@ -26,7 +26,7 @@ static int aer_hv_cmp(const void *a, const void *b)
  * the number of ranges, at most @nr (the caller keeps nr <= 511).
  */
 unsigned int aer_hv_encode(struct aer_block *blocks, unsigned int nr,
-			   struct aer_hv_hint *hint)
+			   struct hv_memory_hint *hint)
 {
 	unsigned long end = 0;
 	unsigned int i, n = 0, units = 0, shift = 0;
@@ -36,28 +36,35 @@ unsigned int aer_hv_encode(struct aer_block *blocks, unsigned int nr,
 #else
 	qsort(blocks, nr, sizeof(*blocks), aer_hv_cmp);
 #endif
-	hint->header = AER_HV_HINT_COLD_DISCARD;
+	hint->type = HV_EXT_MEMORY_HEAT_HINT_TYPE_COLD_DISCARD;
+	hint->reserved = 0;
 	for (i = 0; i < nr; i++) {
 		unsigned int order = blocks[i].order;
 		unsigned int s = order >= AER_HV_LARGE_ORDER ? AER_HV_LARGE_ORDER : 0;
 		unsigned int add = 1U << (order - s);
 		unsigned long pfn = blocks[i].pfn;
+		union hv_gpa_page_range r = { .address_space = 0 };
 
 		if (n && s == shift && pfn == end &&
 		    units + add <= AER_HV_MAX_UNITS) {
 			units += add;
 			end += 1UL << order;
-			hint->ranges[n - 1] += add;
+			hint->ranges[n - 1].page.additional_pages = units - 1;
 			continue;
 		}
 		shift = s;
 		units = add;
 		end = pfn + (1UL << order);
-		if (s)	/* 2 MiB frame number at bit 21, large page bit 11 */
-			hint->ranges[n++] = ((u64)(pfn >> s) << 21) | (1ULL << 11) |
-					    (add - 1);
-		else	/* 4 KiB frame number at bit 12 */
-			hint->ranges[n++] = ((u64)pfn << 12) | (add - 1);
+		r.page.additional_pages = add - 1;
+		if (s) {	/* as hv_balloon fills a 2 MiB range */
+			r.page.largepage = 1;
+			r.page_size = HV_GPA_PAGE_RANGE_PAGE_SIZE_2MB;
+			r.base_large_pfn = pfn >> s;
+		} else {
+			r.page.basepfn = pfn;
+		}
+		/* By value: hint is __packed, no pointers into it. */
+		hint->ranges[n++] = r;
 	}
 	return n;
 }

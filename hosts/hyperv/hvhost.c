@@ -27,6 +27,7 @@
 #include <sys/un.h>
 
 #include "hvserve.h"
+#include "../cli.h"
 
 #define MAX_RAM		(2ULL << 30)
 
@@ -77,14 +78,6 @@ static void on_signal(int sig)
 		want_summary = 1;
 	else
 		want_stop = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void nap(void)

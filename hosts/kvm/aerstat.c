@@ -7,22 +7,17 @@
  * The QEMU process's RSS (its PID from the socket's SO_PEERCRED, then
  * /proc/PID/status), the balloon's actual size (query-balloon) and the
  * guest's own statistics (qom-get guest-stats on the balloon device).  No
- * libraries: a small JSON scanner below reads the few fields it needs.
+ * libraries: a small JSON scanner (qmp.c) reads the few fields it needs.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <math.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,9 +52,7 @@ struct sample {
 
 struct ctx {
 	struct qmp q;
-	bool json;
-	double interval;
-	long count;			/* 0: until interrupted */
+	struct cli cli;			/* -i, -n, --json */
 	char balloon[256];		/* QOM path */
 	int reporting;			/* free-page-reporting: 1, 0, -1 unknown */
 	bool polling_started;		/* we set the polling interval */
@@ -420,78 +413,27 @@ static void usage(FILE *f)
 "Exit status: 0 done, 1 no QEMU, not QMP or no balloon, 2 bad usage.\n");
 }
 
-static int bad_usage(const char *what, const char *val)
-{
-	fprintf(stderr, "aerstat: %s%s%s%s\ntry 'aerstat --help'\n", what,
-		val ? ": '" : "", val ? val : "", val ? "'" : "");
-	return 2;
-}
-
-static int parse_opts(int argc, char **argv, struct ctx *c)
+static void parse_opts(int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
+		CLI_LONGOPTS,
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "balloon", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_i = false, have_n = false;
-	unsigned long n;
 	int o;
 
-	c->count = 1;
-	c->interval = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":i:n:h", longopts, NULL)) != -1) {
-		switch (o) {
-		case 'q':
+	while ((o = cli_getopt(&c->cli, argc, argv, CLI_SHORTOPTS,
+			       longopts)) != -1) {
+		if (o == 'q')
 			c->q.path = optarg;
-			break;
-		case 'b':
-			if (!*optarg || strlen(optarg) >= sizeof(c->balloon))
-				return bad_usage("--balloon wants a QOM path", optarg);
+		else if (!*optarg || strlen(optarg) >= sizeof(c->balloon))
+			cli_bad(&c->cli, "--balloon wants a QOM path", optarg);
+		else
 			strcpy(c->balloon, optarg);
-			break;
-		case 'i':
-			if (!parse_seconds(optarg, &c->interval))
-				return bad_usage("-i wants seconds from 0 to 86400", optarg);
-			have_i = true;
-			break;
-		case 'n':
-			if (!parse_ulong(optarg, LONG_MAX, &n) || !n)
-				return bad_usage("-n wants a count of 1 or more", optarg);
-			c->count = n;
-			have_n = true;
-			break;
-		case 'j':
-			c->json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case ':':
-			return bad_usage("option needs a value", opt_name(argv));
-		default:
-			return bad_usage("unknown option", opt_name(argv));
-		}
 	}
-	if (optind < argc)
-		return bad_usage("unexpected argument", argv[optind]);
 	if (!c->q.path || !*c->q.path)
-		return bad_usage("--qmp PATH is required", NULL);
-	if (have_i && !have_n)
-		c->count = 0;
-	return 0;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s };
-
-	ts.tv_nsec = (long)((s - ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+		cli_bad(&c->cli, "--qmp PATH is required", NULL);
 }
 
 static int run(struct ctx *c)
@@ -508,28 +450,27 @@ static int run(struct ctx *c)
 	if (!getsockopt(c->q.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 		s.pid = cred.pid;
 	rc = setup(c);
-	for (i = 0; !rc && (!c->count || i < c->count); i++) {
-		if (i)
-			sleep_s(c->interval);
+	for (i = 0; !rc && cli_sample_due(&c->cli, i); i++) {
 		rc = take_sample(c, &s);
 		if (rc)
 			break;
-		if (c->json)
+		if (c->cli.json)
 			print_json(c, &s);
 		else
-			print_text(c, &s, c->count != 1);
+			print_text(c, &s, c->cli.count != 1);
 	}
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .q = { .who = "aerstat", .fd = -1 } };
+	struct ctx c = {
+		.q = { .who = "aerstat", .fd = -1 },
+		.cli = { .prog = "aerstat", .usage = usage },
+	};
 	int rc;
 
-	rc = parse_opts(argc, argv, &c);
-	if (rc)
-		return rc;
+	parse_opts(argc, argv, &c);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = run(&c);
 	if (c.q.fd >= 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "qmp.h"
+#include "../cli.h"
 
 #define MSG_MAX		(1 << 20)	/* a qom-list reply is a few KiB */
 #define JSON_DEPTH	32
@@ -279,15 +280,6 @@ const char *jesc(const char *s, char *buf, size_t size)
 
 /* ---- QMP ------------------------------------------------------------- */
 
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Length of the first whole top-level object in p, 0 if it is not all
  * here yet, -1 if the text is not JSON objects at all.  Only framing: the
@@ -342,7 +334,7 @@ static int qmp_fill(struct qmp *q, double deadline, int timeout_ms,
 		    const char *what)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-	double left = deadline - now_s();
+	double left = deadline - now();
 	char *grown;
 	ssize_t n;
 	int r;
@@ -383,7 +375,7 @@ static int qmp_fill(struct qmp *q, double deadline, int timeout_ms,
 /* The next message, valid until the next call.  what: for messages. */
 int qmp_next(struct qmp *q, int timeout_ms, const char *what, struct jv *msg)
 {
-	double deadline = now_s() + timeout_ms / 1e3;
+	double deadline = now() + timeout_ms / 1e3;
 	char said[64];
 	size_t start;
 	long n;

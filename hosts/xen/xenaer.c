@@ -8,13 +8,12 @@
  * and every domain's reservation and cap (xc_domain_getinfolist).  When
  * xenstored's socket is there, the balloon target and the domain's name
  * come from xenstore.  Operators run it in a real dom0; the Xen test tier
- * runs it inside its dom0 (tests/guest/init.c, --json -d 0).
+ * runs it inside its dom0 (tests/guest/xen.c, --json -d 0).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +37,9 @@ struct dom {
 };
 
 struct opts {
-	bool json, one;
+	struct cli cli;			/* -i, -n, --json */
+	bool one;			/* -d */
 	unsigned int domid;
-	double interval;
-	long count;			/* 0: until interrupted */
 };
 
 static void usage(FILE *f)
@@ -78,63 +76,21 @@ static void usage(FILE *f)
 "Exit status: 0 done, 1 Xen refused or no such domain, 2 bad usage.\n");
 }
 
-static int bad_usage(const char *what, const char *val)
-{
-	fprintf(stderr, "xenaer: %s: '%s'\ntry 'xenaer --help'\n", what, val);
-	return 2;
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
+static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
+		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_i = false, have_n = false;
 	unsigned long v;
-	int c;
 
-	*o = (struct opts){ .count = 1, .interval = 1 };
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:i:n:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (!parse_ulong(optarg, DOMID_FIRST_RESERVED - 1, &v))
-				return bad_usage("-d wants a domain id from 0 to 32751",
-						 optarg);
-			o->one = true;
-			o->domid = v;
-			break;
-		case 'i':
-			if (!parse_seconds(optarg, &o->interval))
-				return bad_usage("-i wants seconds from 0 to 86400",
-						 optarg);
-			have_i = true;
-			break;
-		case 'n':
-			if (!parse_ulong(optarg, LONG_MAX, &v) || !v)
-				return bad_usage("-n wants a count of 1 or more", optarg);
-			o->count = v;
-			have_n = true;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case ':':
-			return bad_usage("option needs a value", opt_name(argv));
-		default:
-			return bad_usage("unknown option", opt_name(argv));
-		}
+	while (cli_getopt(&o->cli, argc, argv, CLI_SHORTOPTS "d:",
+			  longopts) != -1) {
+		if (!parse_ulong(optarg, DOMID_FIRST_RESERVED - 1, &v))
+			cli_bad(&o->cli, "-d wants a domain id from 0 to 32751", optarg);
+		o->one = true;
+		o->domid = v;
 	}
-	if (optind < argc)
-		return bad_usage("unexpected argument", argv[optind]);
-	if (have_i && !have_n)
-		o->count = 0;
-	return 0;
 }
 
 /*
@@ -344,35 +300,24 @@ static int sample(xc_interface *xch, struct xs_handle *xs, const struct opts *o)
 	doms = list_domains(xch, xs, o, &n);
 	if (!doms)
 		return 1;
-	if (o->json)
+	if (o->cli.json)
 		print_json(&phys, doms, n);
 	else
-		print_table(&phys, doms, n, o->count != 1);
+		print_table(&phys, doms, n, o->cli.count != 1);
 	free(doms);
 	return 0;
 }
 
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s };
-
-	ts.tv_nsec = (long)((s - ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 int main(int argc, char **argv)
 {
+	struct opts o = { .cli = { .prog = "xenaer", .usage = usage } };
 	xentoollog_logger *log;
 	struct xs_handle *xs;
 	xc_interface *xch;
-	struct opts o;
-	int rc, err;
+	int rc = 0, err;
 	long i;
 
-	rc = parse_opts(argc, argv, &o);
-	if (rc)
-		return rc;
+	parse_opts(argc, argv, &o);
 
 	/* libxenctrl's own messages are noise next to ours: criticals only. */
 	log = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr,
@@ -388,10 +333,8 @@ int main(int argc, char **argv)
 	}
 	xs = xs_open_socket();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; !rc && (!o.count || i < o.count); i++) {
-		if (i)
-			sleep_s(o.interval);
-		if (i && !o.json)
+	for (i = 0; !rc && cli_sample_due(&o.cli, i); i++) {
+		if (i && !o.cli.json)
 			putchar('\n');
 		rc = sample(xch, xs, &o);
 	}

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,9 +185,10 @@ static void storm_task(int id, double end)
 			int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 
 			if (fd < 0 || ftruncate(fd, len)) {
-				if (fd >= 0)
-					close(fd);
-				continue;
+				/* Not silently: the page cache part must run. */
+				printf(AER_ERROR " storm: task %d cannot make %s: %s\n",
+				       id, path, strerror(errno));
+				_exit(3);
 			}
 			m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			close(fd);
@@ -233,6 +235,8 @@ bool storm(double secs)
 	char buf[64];
 	pid_t pid;
 
+	/* The initramfs has no /tmp; without it the page cache part never ran. */
+	mkdir("/tmp", 0755);
 	if (mount("tmpfs", "/tmp", "tmpfs", 0, "size=512m")) {
 		printf(AER_ERROR " storm: cannot mount tmpfs on /tmp\n");
 		return false;
