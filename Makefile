@@ -170,11 +170,11 @@ $(OUT)/initramfs-xl.cpio.gz: $(OUT)/initramfs.cpio.gz $(BZIMAGE) $(XEN_TOOLS)
 
 # The Hyper-V test host (hosts/hyperv): a TLFS reading of its own.
 HVHOST_SRC := hosts/hyperv/tlfs.c hosts/hyperv/hvserve.c
-$(OUT)/hvhost: $(HVHOST_SRC) hosts/hyperv/hvhost.c hosts/hyperv/*.h backends/hyperv_wire.h
+$(OUT)/hvhost: $(HVHOST_SRC) hosts/hyperv/hvhost.c hosts/hyperv/*.h tests/kernel/hyperv_wire.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) -O2 $(HVHOST_SRC) hosts/hyperv/hvhost.c -o $@
 
-$(OUT)/test_hvhost: $(HVHOST_SRC) hosts/hyperv/*.h backends/hyperv_wire.h tests/unit/test_hvhost.c \
+$(OUT)/test_hvhost: $(HVHOST_SRC) hosts/hyperv/*.h tests/kernel/hyperv_wire.h tests/unit/test_hvhost.c \
 		tests/unit/check.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) $(SAN) $(HVHOST_SRC) tests/unit/test_hvhost.c -o $@
@@ -182,11 +182,12 @@ $(OUT)/test_hvhost: $(HVHOST_SRC) hosts/hyperv/*.h backends/hyperv_wire.h tests/
 # The guest's encoder (kernel code, built like core/) against the host's
 # decoder: two readings of the TLFS that must meet on the wire.
 $(OUT)/test_hvwire: backends/hyperv_hint.c backends/hyperv.h core/backend.h \
+		tests/unit/hyperv/asm/hyperv-tlfs.h tests/unit/kshim.h \
 		hosts/hyperv/tlfs.c hosts/hyperv/tlfs.h tests/unit/test_hvwire.c tests/unit/check.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) $(SAN) -c hosts/hyperv/tlfs.c -o $(OUT)/tlfs-san.o
-	$(CC) $(CFLAGS_USER) $(SAN) -include tests/unit/kshim.h backends/hyperv_hint.c \
-		tests/unit/test_hvwire.c $(OUT)/tlfs-san.o -o $@
+	$(CC) $(CFLAGS_USER) $(SAN) -include tests/unit/kshim.h -I tests/unit/hyperv \
+		backends/hyperv_hint.c tests/unit/test_hvwire.c $(OUT)/tlfs-san.o -o $@
 
 # --- kernel ---------------------------------------------------------------
 
@@ -275,7 +276,8 @@ kernel-stock: $(KOUT_STOCK)/.config
 # page flag helpers (__SetPageReported), which mm/page_reporting.c uses too.
 checkpatch: kernel-tree
 	cd $(KSRC) && scripts/checkpatch.pl --strict --terse --ignore CAMELCASE -f \
-		$(addprefix mm/aeration/,$(wildcard core/*.[ch] backends/*.[ch] linux-glue/*.[ch]))
+		$(addprefix mm/aeration/,$(wildcard core/*.[ch] backends/*.[ch] linux-glue/*.[ch] \
+			tests/kernel/*.[ch]))
 	cd $(KSRC) && scripts/checkpatch.pl --strict --terse --ignore CAMELCASE $(CURDIR)/linux-glue/linux-$(KVER).patch
 
 # --- the patch series and the Debian packages -------------------------------

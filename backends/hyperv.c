@@ -7,8 +7,9 @@
  * capability (HvExtCallQueryCapabilities), as hv_balloon checks.
  *
  * Every CPUID leaf and hypercall goes through aer_hv_cpuid() and
- * aer_hv_hypercall(), so the test transport (hyperv_test_host.c, a test-only
- * Kconfig option) can carry them to a host built from the TLFS instead.
+ * aer_hv_hypercall(), so the test transport (tests/kernel/hyperv_test_host.c,
+ * a test-only Kconfig option) can carry them to a host built from the TLFS
+ * instead.
  */
 #define pr_fmt(fmt) "aeration: hyperv: " fmt
 
@@ -16,9 +17,7 @@
 #include <linux/mm.h>
 #include <linux/processor.h>
 #include <linux/workqueue.h>
-#if IS_ENABLED(CONFIG_HYPERV)
 #include <asm/mshyperv.h>
-#endif
 
 #include "hyperv.h"
 #include "../core/backend.h"
@@ -46,7 +45,8 @@ static u64 aer_hv_hypercall(u64 control, const void *in, unsigned int len,
 		return aer_hv_test_hypercall(control, in, len, out);
 #if IS_ENABLED(CONFIG_HYPERV)
 	{
-		unsigned int reps = (control >> AER_HV_REP_COUNT_SHIFT) & 0xfff;
+		unsigned int reps = (control & HV_HYPERCALL_REP_COMP_MASK) >>
+				    HV_HYPERCALL_REP_COMP_OFFSET;
 		unsigned long flags;
 		void *page;
 		u64 result;
@@ -59,8 +59,9 @@ static u64 aer_hv_hypercall(u64 control, const void *in, unsigned int len,
 			return AER_HV_STATUS_NO_ANSWER;
 		}
 		memcpy(page, in, len);
+		/* A rep call takes the call code, bits 0-15 of control. */
 		if (reps)
-			result = hv_do_rep_hypercall(control & 0xffff, reps, 0,
+			result = hv_do_rep_hypercall((u16)control, reps, 0,
 						     page, NULL);
 		else
 			result = hv_do_hypercall(control, len ? page : NULL,
@@ -85,21 +86,21 @@ static bool aer_hv_probe(struct aer_backend *b)
 	if (r[1] != 0x7263694d || r[2] != 0x666f736f || r[3] != 0x76482074)
 		return false;
 	aer_hv_cpuid(0x40000003, r);
-	if (!(r[1] & AER_HV_ENABLE_EXTENDED_HYPERCALLS)) {
+	if (!(r[1] & HV_ENABLE_EXTENDED_HYPERCALLS)) {
 		pr_info("no extended hypercall privilege\n");
 		return false;
 	}
-	result = aer_hv_hypercall(AER_HV_CALL_QUERY_CAPABILITIES, NULL, 0, &caps);
-	if (AER_HV_STATUS(result) != AER_HV_STATUS_SUCCESS ||
-	    !(caps & AER_HV_CAP_COLD_DISCARD)) {
+	result = aer_hv_hypercall(HV_EXT_CALL_QUERY_CAPABILITIES, NULL, 0, &caps);
+	if (!hv_result_success(result) ||
+	    !(caps & HV_EXT_CAPABILITY_MEMORY_COLD_DISCARD_HINT)) {
 		pr_info("no cold discard capability (status %#x, caps %#llx)\n",
-			AER_HV_STATUS(result), caps);
+			hv_result(result), caps);
 		return false;
 	}
 	return true;
 }
 
-static struct aer_hv_hint aer_hv_hint;	/* under aeration_lock */
+static union aer_hv_hint_page aer_hv_page;	/* under aeration_lock */
 static unsigned int aer_hv_failures;
 
 static void aer_hv_stop_fn(struct work_struct *work);
@@ -109,14 +110,14 @@ static DECLARE_WORK(aer_hv_stop, aer_hv_stop_fn);
 static int aer_hv_report(struct aer_backend *b, struct aer_block *blocks,
 			 unsigned int nr)
 {
-	unsigned int n = aer_hv_encode(blocks, nr, &aer_hv_hint);
+	struct hv_memory_hint *hint = &aer_hv_page.hint;
+	unsigned int n = aer_hv_encode(blocks, nr, hint);
 	u64 result;
 
-	result = aer_hv_hypercall(AER_HV_CALL_MEMORY_HEAT_HINT |
-				  (u64)n << AER_HV_REP_COUNT_SHIFT, &aer_hv_hint,
-				  sizeof(u64) * (n + 1), NULL);
-	if (AER_HV_STATUS(result) == AER_HV_STATUS_SUCCESS &&
-	    AER_HV_REPS_DONE(result) == n) {
+	result = aer_hv_hypercall(HV_EXT_CALL_MEMORY_HEAT_HINT |
+				  (u64)n << HV_HYPERCALL_REP_COMP_OFFSET,
+				  hint, struct_size(hint, ranges, n), NULL);
+	if (hv_result_success(result) && hv_repcomp(result) == n) {
 		aer_hv_failures = 0;
 		return 0;
 	}
@@ -125,8 +126,8 @@ static int aer_hv_report(struct aer_backend *b, struct aer_block *blocks,
 	 * they are free and just go back unmarked.
 	 */
 	pr_err_ratelimited("heat hint failed: status %#x, %u of %u ranges\n",
-			   AER_HV_STATUS(result), AER_HV_REPS_DONE(result), n);
-	if (AER_HV_STATUS(result) == AER_HV_STATUS_INVALID_PARAMETER &&
+			   hv_result(result), hv_repcomp(result), n);
+	if (hv_result(result) == HV_STATUS_INVALID_PARAMETER &&
 	    b->min_order < AER_HV_LARGE_ORDER) {
 		/* As hv_balloon: the host may only take 2 MiB pages. */
 		pr_warn("host refused the hint; reporting 2 MiB blocks only\n");
@@ -143,7 +144,7 @@ static int aer_hv_report(struct aer_backend *b, struct aer_block *blocks,
 
 static struct aer_backend aer_hv = {
 	.id = AER_BACKEND_HYPERV,
-	.capacity = AER_HV_MAX_RANGES,
+	.capacity = HV_MEMORY_HINT_MAX_GPA_PAGE_RANGES,
 	.probe = aer_hv_probe,
 	.report = aer_hv_report,
 };

@@ -74,6 +74,19 @@ put() {
 	done
 }
 
+# without SYMBOL FILE: FILE in mm/aeration/ minus its #ifdef CONFIG_SYMBOL
+# blocks, for the patches before the one that adds SYMBOL.
+without() {
+	awk -v start="#ifdef CONFIG_$1" '
+	$0 == start { skip = 1; depth = 0; next }
+	skip && /^#if/ { depth++ }
+	skip && /^#endif/ { if (depth-- == 0) { skip = 0; gap = last == "" } next }
+	skip { next }
+	gap && $0 == "" { gap = 0; next }	# no double blank line where a block was
+	{ gap = 0; last = $0; print }' "$work/mm/aeration/$2" > "$work/mm/aeration/$2.new"
+	mv "$work/mm/aeration/$2.new" "$work/mm/aeration/$2"
+}
+
 # maintainers TEXT: add a section (sections are sorted; ours go before AF8133J).
 maintainers() {
 	awk -v text="$1" '/^AF8133J / && !done { printf "%s\n\n", text; done = 1 } { print }' \
@@ -124,6 +137,7 @@ put core/aeration.c core/aeration.h core/glue.h core/policy.c \
 	linux-glue/mm.c linux-glue/sysfs.c linux-glue/trace.c linux-glue/trace.h \
 	linux-glue/glue.h linux-glue/aeration_mm.h linux-glue/aeration_kunit.c \
 	core/backend.h backends/virtio.c
+without AERATION_HYPERV linux-glue/aeration_kunit.c
 kconfig AERATION AERATION_VIRTIO AERATION_KUNIT_TEST > "$work/mm/aeration/Kconfig"
 kbuild AERATION_KUNIT_TEST > "$work/mm/aeration/Kbuild"
 maintainers "FREE PAGE AERATION
@@ -182,8 +196,8 @@ PVH and HVM guests are refused until they can tell gone gfns apart.
 EOF
 
 # --- 4: Hyper-V --------------------------------------------------------------------
-put backends/hyperv.c backends/hyperv.h backends/hyperv_hint.c backends/hyperv_test_host.c \
-	backends/hyperv_wire.h
+put backends/hyperv.c backends/hyperv.h backends/hyperv_hint.c \
+	tests/kernel/hyperv_test_host.c tests/kernel/hyperv_wire.h linux-glue/aeration_kunit.c
 kconfig AERATION AERATION_VIRTIO AERATION_XEN AERATION_HYPERV AERATION_HYPERV_TEST_HOST \
 	AERATION_KUNIT_TEST > "$work/mm/aeration/Kconfig"
 kbuild AERATION_XEN AERATION_HYPERV AERATION_HYPERV_TEST_HOST AERATION_KUNIT_TEST \
@@ -192,7 +206,8 @@ maintainers "FREE PAGE AERATION, HYPER-V BACKEND
 M:	$who
 L:	linux-hyperv@vger.kernel.org
 S:	Maintained
-F:	mm/aeration/backends/hyperv*"
+F:	mm/aeration/backends/hyperv*
+F:	mm/aeration/tests/kernel/hyperv*"
 commit <<'EOF'
 mm/aeration: add a Hyper-V backend
 

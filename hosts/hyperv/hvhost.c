@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: hvhost --mem FILE --socket SOCK [options]\n"
 "  A Hyper-V host (from the TLFS) for free page hints: answers CPUID and\n"
-"  hypercalls framed as in backends/hyperv_wire.h on SOCK, and discards\n"
+"  hypercalls framed as in tests/kernel/hyperv_wire.h on SOCK, and discards\n"
 "  the guest RAM named by HvExtCallMemoryHeatHint (cold discard) by\n"
 "  punching holes in FILE.\n"
 "\n"

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../../backends/hyperv_wire.h"
+#include "../../tests/kernel/hyperv_wire.h"
 #include "tlfs.h"
 
 struct hvs_server {

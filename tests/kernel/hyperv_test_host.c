@@ -2,8 +2,8 @@
 /*
  * TEST TRANSPORT, not Hyper-V.  With CONFIG_AERATION_HYPERV_TEST_HOST and
  * the boot parameter aeration.hyperv_test_host, the Hyper-V backend's CPUID
- * leaves and hypercalls go as frames (backends/hyperv_wire.h) over the
- * second 16550 UART (COM2, I/O port 0x2f8) to hosts/hyperv/hvhost, which
+ * leaves and hypercalls go as frames (hyperv_wire.h) over the second 16550
+ * UART (COM2, I/O port 0x2f8) to hosts/hyperv/hvhost, which
  * answers as the TLFS says Hyper-V would and really discards the guest
  * memory the hints name.  No hypervisor exists on our build machines that
  * speaks the heat hint, so this is how the backend is tested end to end.
@@ -22,7 +22,7 @@
 #include <linux/string.h>
 #include <linux/unaligned.h>
 
-#include "hyperv.h"
+#include "../../backends/hyperv.h"
 #include "hyperv_wire.h"
 
 #define COM2		0x2f8

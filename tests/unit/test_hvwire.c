@@ -13,6 +13,14 @@
 #include "../../hosts/hyperv/tlfs.h"
 #include "check.h"
 
+/* The result value as the host's reading of the TLFS lays it out. */
+#define STATUS(r)	((unsigned int)((r) & TLFS_RES_STATUS_MASK))
+#define REPS_DONE(r)	\
+	((unsigned int)(((r) >> TLFS_RES_REPS_SHIFT) & TLFS_IN_REP_MASK))
+/* The hint page as raw u64s, not through the encoder's bitfields. */
+#define HEADER		(hint.raw[0])
+#define RANGE(i)	(hint.raw[1 + (i)])
+
 #define MAX_PFN		(1UL << 22)	/* 16 GiB of guest RAM */
 
 static unsigned char hinted[MAX_PFN], discarded[MAX_PFN];
@@ -27,8 +35,8 @@ static int record(void *ctx, uint64_t off, uint64_t len)
 	return 0;
 }
 
-static struct aer_block blocks[AER_HV_MAX_RANGES];
-static struct aer_hv_hint hint;
+static struct aer_block blocks[HV_MEMORY_HINT_MAX_GPA_PAGE_RANGES];
+static union aer_hv_hint_page hint;
 static struct tlfs_host host;
 static unsigned int nranges;
 static uint64_t result;
@@ -46,10 +54,10 @@ static void roundtrip(unsigned int nr)
 	for (i = 0; i < nr; i++)
 		for (p = blocks[i].pfn; p < blocks[i].pfn + (1UL << blocks[i].order); p++)
 			hinted[p]++;
-	nranges = aer_hv_encode(blocks, nr, &hint);
+	nranges = aer_hv_encode(blocks, nr, &hint.hint);
 	memcpy(page, &hint, 8 * (nranges + 1));		/* x86: little endian */
-	result = tlfs_hypercall(&host, AER_HV_CALL_MEMORY_HEAT_HINT |
-				(uint64_t)nranges << AER_HV_REP_COUNT_SHIFT,
+	result = tlfs_hypercall(&host, HVCALL_EXT_MEMORY_HEAT_HINT |
+				(uint64_t)nranges << TLFS_IN_REP_COUNT_SHIFT,
 				page, 8 * (nranges + 1), NULL, 0, &out_len, NULL);
 }
 
@@ -70,9 +78,9 @@ static void test_one_2m_block(void)
 	roundtrip(1);
 	CHECK(nranges == 1);
 	/* 2 MiB frame 7 at bit 21, large page bit 11, 0 additional */
-	CHECK(hint.ranges[0] == ((7ULL << 21) | (1ULL << 11)));
-	CHECK(hint.header == 2);
-	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 1);
+	CHECK(RANGE(0) == ((7ULL << 21) | (1ULL << 11)));
+	CHECK(HEADER == TLFS_HINT_TYPE_COLD_DISCARD);
+	CHECK(STATUS(result) == 0 && REPS_DONE(result) == 1);
 	CHECK(same_pages());
 }
 
@@ -87,8 +95,8 @@ static void test_merge_sorted(void)
 						.order = 10 };
 	roundtrip(32);
 	CHECK(nranges == 1);
-	CHECK((hint.ranges[0] & 0x7ff) == 63);	/* 64 units of 2 MiB */
-	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 1);
+	CHECK((RANGE(0) & 0x7ff) == 63);	/* 64 units of 2 MiB */
+	CHECK(STATUS(result) == 0 && REPS_DONE(result) == 1);
 	CHECK(same_pages());
 }
 
@@ -102,8 +110,8 @@ static void test_unit_limit(void)
 		blocks[i] = (struct aer_block){ .pfn = 8 * i, .order = 3 };
 	roundtrip(511);
 	CHECK(nranges == 2);
-	CHECK((hint.ranges[0] & 0x7ff) == 2047);
-	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 2);
+	CHECK((RANGE(0) & 0x7ff) == 2047);
+	CHECK(STATUS(result) == 0 && REPS_DONE(result) == 2);
 	CHECK(same_pages());
 
 	/* Exactly 2049 units: the last page starts a second range. */
@@ -113,8 +121,8 @@ static void test_unit_limit(void)
 		blocks[255 + i] = (struct aer_block){ .pfn = 2040 + i, .order = 0 };
 	roundtrip(264);
 	CHECK(nranges == 2);
-	CHECK(hint.ranges[0] == 2047 && hint.ranges[1] == (2048ULL << 12));
-	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 2);
+	CHECK(RANGE(0) == 2047 && RANGE(1) == (2048ULL << 12));
+	CHECK(STATUS(result) == 0 && REPS_DONE(result) == 2);
 	CHECK(same_pages());
 }
 
@@ -128,7 +136,7 @@ static void test_max_ranges(void)
 		blocks[i] = (struct aer_block){ .pfn = 1024 * i, .order = 9 };
 	roundtrip(511);
 	CHECK(nranges == 511);
-	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 511);
+	CHECK(STATUS(result) == 0 && REPS_DONE(result) == 511);
 	CHECK(same_pages());
 }
 
@@ -142,9 +150,9 @@ static void test_mixed_units(void)
 	blocks[3] = (struct aer_block){ .pfn = 1, .order = 0 };
 	roundtrip(4);
 	CHECK(nranges == 3);
-	CHECK(hint.ranges[0] == ((0ULL << 12) | 1));		/* pfn 0, 2 pages */
-	CHECK(hint.ranges[1] == ((256ULL << 12) | 255));
-	CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == 3);
+	CHECK(RANGE(0) == ((0ULL << 12) | 1));		/* pfn 0, 2 pages */
+	CHECK(RANGE(1) == ((256ULL << 12) | 255));
+	CHECK(STATUS(result) == 0 && REPS_DONE(result) == 3);
 	CHECK(same_pages());
 }
 
@@ -156,9 +164,22 @@ static void test_reject_small(void)
 	blocks[0] = (struct aer_block){ .pfn = 1024, .order = 9 };
 	blocks[1] = (struct aer_block){ .pfn = 8, .order = 3 };
 	roundtrip(2);
-	CHECK(AER_HV_STATUS(result) == AER_HV_STATUS_INVALID_PARAMETER);
+	CHECK(STATUS(result) == HV_STATUS_INVALID_PARAMETER);
 	/* Sorted, the 4 KiB range goes first: nothing done. */
-	CHECK(AER_HV_REPS_DONE(result) == 0);
+	CHECK(REPS_DONE(result) == 0);
+}
+
+/* Frame numbers up to the top of their fields: 52 bits, 43 for 2 MiB. */
+static void test_high_pfns(void)
+{
+	unsigned long small = (1UL << 52) - 2, large = ((1UL << 43) - 1) << 9;
+
+	blocks[0] = (struct aer_block){ .pfn = small, .order = 1 };
+	blocks[1] = (struct aer_block){ .pfn = large, .order = 9 };
+	nranges = aer_hv_encode(blocks, 2, &hint.hint);
+	CHECK(nranges == 2);	/* sorted: the 2 MiB block comes first */
+	CHECK(RANGE(0) == (((uint64_t)(large >> 9) << 21) | (1ULL << 11)));
+	CHECK(RANGE(1) == (((uint64_t)small << 12) | 1));
 }
 
 /* Random batches of every order: the host discards exactly the blocks. */
@@ -186,7 +207,7 @@ static void test_random(void)
 			continue;
 		roundtrip(nr);
 		CHECK(nranges <= nr);
-		CHECK(AER_HV_STATUS(result) == 0 && AER_HV_REPS_DONE(result) == nranges);
+		CHECK(STATUS(result) == 0 && REPS_DONE(result) == nranges);
 		CHECK(same_pages());
 	}
 }
@@ -199,6 +220,7 @@ int main(void)
 	RUN(test_max_ranges);
 	RUN(test_mixed_units);
 	RUN(test_reject_small);
+	RUN(test_high_pfns);
 	RUN(test_random);
 	return summary("hvwire");
 }
