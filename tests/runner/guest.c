@@ -148,9 +148,15 @@ static void check_trouble(struct guest *g, const char *l)
 }
 
 /* One console line: the generic checks, then the tier's judge. */
-static void guest_line(struct guest *g, const char *l)
+static void guest_line(struct guest *g, char *line)
 {
-	l = strip_timestamp(l);
+	size_t n = strlen(line);
+	const char *l;
+
+	/* Xen's console ends lines with "\r\r\n": no field may keep a '\r'. */
+	while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		line[--n] = 0;
+	l = strip_timestamp(line);
 	if (getenv("AER_VERBOSE"))	/* copy the console */
 		printf("guest| %s\n", l);
 	check_trouble(g, l);
@@ -204,8 +210,6 @@ static bool pump(struct guest *g, int fd, pid_t pid)
 				break;
 			}
 			*nl = 0;
-			if (nl > buf && nl[-1] == '\r')
-				nl[-1] = 0;
 			guest_line(g, buf);
 			used -= nl + 1 - buf;
 			memmove(buf, nl + 1, used + 1);
@@ -228,7 +232,7 @@ static void replay(struct guest *g)
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = 0;
+		line[strcspn(line, "\n")] = 0;
 		if (sscanf(line, "@rss %ld", &v) == 1) {
 			if (g->sample)
 				g->sample(g, v);

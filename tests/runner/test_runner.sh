@@ -40,6 +40,8 @@ judge kunit kunit-skip.txt 1 '^FAIL kunit aeration_test_tunables: skipped' \
 	"kunit: a skipped case fails"
 judge storm storm-good.txt 0 '^replay: [1-9][0-9]* passed, 0 failed' \
 	"storm: a good run passes"
+judge storm storm-crlf.txt 0 '^replay: [1-9][0-9]* passed, 0 failed' \
+	"every guest: lines ending in \\r\\r\\n (Xen's console) parse as well"
 judge storm storm-timeout.txt 1 '^FAIL storm: guest ran to its end \(TIMED OUT' \
 	"every guest: a timeout fails"
 judge storm storm-qemu-failed.txt 1 '^FAIL storm: guest ran to its end \(QEMU FAILED' \
