@@ -78,17 +78,24 @@ stuck() {
 	return $bad
 }
 
-i=0
-for c in "${commits[@]}"; do
-	i=$((i + 1))
+# Last patch first: the whole series is the guest kernel's source and config
+# in a tree laid out like the guest's, so ccache (CCACHE_BASEDIR) already has
+# its objects; each earlier patch is then an incremental build.
+n=${#commits[@]}
+for ((i = n; i >= 1; i--)); do
+	c=${commits[i - 1]}
 	git -C "$SRC" checkout -q "$c"
 	subject=$(git -C "$SRC" log -1 --format=%s "$c")
 	start=$(date +%s)
-	kconfig "$OUT" $CONFIGS && build "series, patch $i of ${#commits[@]}" "$OUT" bzImage
-	verdict $? "patch $i/${#commits[@]} builds on its own, every backend =y: $subject ($(( $(date +%s) - start )) s)"
+	kconfig "$OUT" $CONFIGS && build "series, patch $i of $n" "$OUT" bzImage
+	verdict $? "patch $i/$n builds on its own, every backend =y: $subject ($(( $(date +%s) - start )) s)"
+	if [ "$i" = "$n" ]; then
+		OUT_CUR=$OUT stuck $CONFIGS
+		verdict $? "the whole series: every option of the guest config set (all backends =y)"
+	fi
 done
-OUT_CUR=$OUT stuck $CONFIGS
-verdict $? "the whole series: every option of the guest config set (all backends =y)"
+# make deb packages this tree: leave it at the whole series.
+git -C "$SRC" checkout -q "${commits[n - 1]}"
 
 start=$(date +%s)
 kconfig "$OUT_MOD" $CONFIGS "$DISTRO" && build "series with modules (distro)" "$OUT_MOD" all	# bzImage and modules
