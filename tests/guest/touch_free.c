@@ -110,14 +110,16 @@ bool wait_unplug(void)
 			usleep(250000);
 	}
 	printf(AER_UNPLUG " balloon_gone=%d waited_s=%.1f\n", !there, now() - t0);
-	print_counters();
-	print_marked();
 	fflush(stdout);
 	/*
 	 * The driver goes before the ACPI eject reaches QEMU; on a KASAN
-	 * kernel that took over 3 s.  Stay up while the host asks QEMU.
+	 * kernel that took over 3 s.  Stay up while the host asks QEMU, and
+	 * only then walk the free lists (marked_pages holds a zone lock with
+	 * interrupts off for a while: not while the eject is under way).
 	 */
 	sleep(10);
+	print_counters();
+	print_marked();
 	return !there;
 }
 
