@@ -113,11 +113,12 @@ bool wait_unplug(void)
 	fflush(stdout);
 	/*
 	 * The driver goes before the ACPI eject reaches QEMU; on a KASAN
-	 * kernel that took over 3 s.  Stay up while the host asks QEMU, and
-	 * only then walk the free lists (marked_pages holds a zone lock with
-	 * interrupts off for a while: not while the eject is under way).
+	 * kernel QEMU saw it 25 s after the free, 5 s after the guest's
+	 * ticks.  Stay up while the host asks QEMU, and only then walk the
+	 * free lists (marked_pages holds a zone lock with interrupts off for
+	 * a while: not while the eject is under way).
 	 */
-	sleep(10);
+	sleep(15);
 	print_counters();
 	print_marked();
 	return !there;
