@@ -108,11 +108,12 @@ $(OUT)/fuzz_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/fuzz/fuzz_
 # The host side of the test tiers (tests/runner/) and the guest's PID 1
 # (tests/guest/); tests/proto.h is the protocol between them.
 RUNNER_SRC := $(wildcard tests/runner/*.c) hosts/kvm/qmp.c
-$(OUT)/hostrun: $(RUNNER_SRC) tests/runner/runner.h tests/proto.h hosts/kvm/qmp.h hosts/cli.h
+RUNNER_DEP := $(RUNNER_SRC) tests/runner/runner.h tests/proto.h hosts/kvm/qmp.h hosts/cli.h
+$(OUT)/hostrun: $(RUNNER_DEP)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) -O2 $(RUNNER_SRC) -o $@
 
-$(OUT)/hostrun-san: $(RUNNER_SRC) tests/runner/runner.h tests/proto.h hosts/kvm/qmp.h hosts/cli.h
+$(OUT)/hostrun-san: $(RUNNER_DEP)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) $(SAN) $(RUNNER_SRC) -o $@
 

@@ -140,20 +140,27 @@ static inline bool aer_double(const char *l, const char *key, double *v)
 	return true;
 }
 
+/* The word at @p (up to a space or the line's end) into @buf, cut to fit. */
+static inline const char *aer_word(const char *p, char *buf, size_t size)
+{
+	size_t n = strcspn(p, " \n");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return buf;
+}
+
 /* A value up to the next space, into @buf. */
 static inline bool aer_str(const char *l, const char *key, char *buf,
 			   size_t size)
 {
 	const char *p = aer_field(l, key);
-	size_t n;
 
 	if (!p || !size)
 		return false;
-	n = strcspn(p, " ");
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, p, n);
-	buf[n] = 0;
+	aer_word(p, buf, size);
 	return true;
 }
 

@@ -28,19 +28,11 @@ char cmdline[1024];
 const char *cmdline_get(const char *key, char *out, size_t size)
 {
 	const char *p = cmdline;
-	size_t n, len = strlen(key);
+	size_t len = strlen(key);
 
 	while ((p = strstr(p, key)) && p != cmdline && p[-1] != ' ')
 		p += len;
-	if (!p)
-		return NULL;
-	p += len;
-	n = strcspn(p, " \n");
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, p, n);
-	out[n] = 0;
-	return out;
+	return p ? aer_word(p + len, out, size) : NULL;
 }
 
 long cmdline_long(const char *key, long def)

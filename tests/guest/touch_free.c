@@ -72,7 +72,8 @@ static bool balloon_driver(const char *op)
 	}
 	snprintf(path, sizeof(path), "%s/%s", drv, op);
 	ok = dev[0] && write_file(path, dev);
-	printf("AER %s device=%s backend=%s\n", op, dev[0] ? dev : "-",
+	printf("%s device=%s backend=%s\n",
+	       strcmp(op, "bind") ? AER_UNBIND : AER_BIND, dev[0] ? dev : "-",
 	       sysfs("backend", buf, sizeof(buf)));
 	return ok;
 }

@@ -111,8 +111,6 @@ static void xr_run(struct xr *x, struct guest *g, const char *aeration)
 			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.mib=%ld",
 			 aeration, opt.mib);
 	run_guest(g);
-	if (g->kernel_trouble)
-		printf("host: kernel trouble in the log: %s\n", g->trouble);
 }
 
 static void xr_row(const char *name, const struct xr *x)

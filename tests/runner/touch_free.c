@@ -115,7 +115,7 @@ void tf_line(struct guest *g, const char *l)
 	else if (aer_is(l, AER_UNPLUG)) {
 		long gone = 0;
 
-		t->unplugged = aer_long(l, "balloon_gone", &gone);
+		aer_long(l, "balloon_gone", &gone);
 		t->balloon_gone = gone == 1;
 	} else if (aer_is(l, AER_MARKED))
 		aer_long(l, "pages", &t->marked);
@@ -153,11 +153,8 @@ void tf_run_on(struct tf *t, struct guest *g, const char *kern,
 		g->line = tf_line;
 	if (!g->sample)
 		g->sample = tf_sample;
-	if (!g->extra && !g->balloon_dev)
-		g->balloon = true;
+	g->balloon = !g->balloon_dev;
 	run_guest(g);
-	if (g->kernel_trouble)
-		printf("host: kernel trouble in guest log: %s\n", g->trouble);
 }
 
 bool memfree_back(const struct tf *t)
