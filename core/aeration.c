@@ -56,6 +56,9 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 {
 	if (e->backend)
 		return -EBUSY;
+	/* The last reclaim backend still has frames out: it stays. */
+	if (e->reclaimer && e->reclaimer != b)
+		return -EBUSY;
 	if (!b->report || !b->capacity || b->min_order >= aerg_nr_orders())
 		return -EINVAL;
 
@@ -69,6 +72,7 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 	e->nr = 0;
 	aer_adapt_reset(e);
 	atomic_set(&e->state, AER_IDLE);
+	WRITE_ONCE(e->reclaimer, b->reclaim ? b : NULL);
 	WRITE_ONCE(e->backend, b);
 	return 0;
 }
@@ -94,14 +98,16 @@ static void aer_count_reuse(struct aer_engine *e, unsigned int order,
  * Forget every aerated mark, reclaiming first where the backend needs it,
  * so a later backend (or none) starts from a clean free list.  A block
  * whose frames do not come back is held.  Only the orders a pass has
- * marked are walked: the long order-0 lists stay out of this zone-locked
- * walk unless min_order was 0.
+ * marked are walked (marks never move to a lower order): the long order-0
+ * lists stay out of this zone-locked walk unless min_order was 0.  Returns
+ * how many blocks stay marked: gone, and the zone too low to take them.
  */
-static void aer_unaerate_all(struct aer_engine *e)
+static unsigned long aer_unaerate_all(struct aer_engine *e)
 {
 	struct aer_zone *z;
 	struct aer_blk *blk, *next;
 	unsigned int order, mt;
+	unsigned long left = 0;
 	int gone;
 
 	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
@@ -121,25 +127,48 @@ static void aer_unaerate_all(struct aer_engine *e)
 						aer_count_reuse(e, order, AER_LEAVE_GOING);
 						aer_hold(e, aerg_pfn(blk), order);
 					} else {
-						/* Nothing else can: keep it marked. */
+						/* Its reclaim stays the way out. */
 						aerg_set_aerated(blk);
+						left++;
 					}
 				}
 			}
 		}
 		aerg_unlock(z);
 	}
+	return left;
 }
 
-/* The caller holds off passes; one still queued will find no backend. */
-void aer_engine_deactivate(struct aer_engine *e)
+/*
+ * No backend: bring back what the last reclaim backend still has, marked
+ * or held.  Returns true while some is out; then the reclaimer stays, so
+ * no allocation can take a gone frame, and the caller asks again later.
+ */
+static bool aer_recall(struct aer_engine *e)
+{
+	unsigned long left = aer_unaerate_all(e);
+
+	aer_retry_held(e);
+	if (left || atomic_long_read(&e->stats.held_pages) > 0)
+		return true;
+	WRITE_ONCE(e->reclaimer, NULL);
+	e->lowest_order = aerg_nr_orders();
+	return false;
+}
+
+/*
+ * The caller holds off passes; one still queued will find no backend.
+ * Returns true if frames are still out: the caller must run passes until
+ * aer_pass() says none is needed.
+ */
+bool aer_engine_deactivate(struct aer_engine *e)
 {
 	if (!e->backend)
-		return;
-	aer_unaerate_all(e);
-	e->lowest_order = aerg_nr_orders();
+		return false;
 	WRITE_ONCE(e->backend, NULL);
 	atomic_set(&e->state, AER_IDLE);
+	e->last_retry_ns = 0;
+	return aer_recall(e);
 }
 
 /*
@@ -162,13 +191,16 @@ bool aer_request(struct aer_engine *e, bool freed)
 static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
 		       unsigned int order)
 {
-	struct aer_backend *b = READ_ONCE(e->backend);
+	struct aer_backend *b = READ_ONCE(e->reclaimer);
 	unsigned int every = READ_ONCE(e->fail_reclaim_every);
 	unsigned long long t0;
 	int err;
 
-	if (!b || !b->reclaim)
+	if (!b)
 		return 0;
+	/* Not the one context: as if the frames stayed gone, the block safe. */
+	if (!aerg_reclaim_context(pfn))
+		return -EINVAL;
 	t0 = aerg_clock_ns();
 	if (every && atomic_inc_return(&e->reclaim_seq) % every == 0) {
 		/* Injected: as if the hypervisor had no memory for us. */
@@ -206,19 +238,6 @@ int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
 }
 
 /*
- * A block whose frames did not come back was split; this half goes back
- * to the free list still marked, its frames still gone.
- */
-void aer_split(struct aer_engine *e, unsigned int order)
-{
-	/* Deactivation must find marks this low. */
-	if (order < READ_ONCE(e->lowest_order))
-		WRITE_ONCE(e->lowest_order, order);
-	if (order < AER_MAX_ORDERS)
-		atomic_long_inc(&e->stats.aerated[order]);
-}
-
-/*
  * Keep a block whose frames are gone out of the allocator, like a
  * ballooned page, until aer_retry_held() gets them back.  The allocation
  * that found it takes another block or fails normally.
@@ -233,7 +252,8 @@ void aer_hold(struct aer_engine *e, unsigned long pfn, unsigned int order)
 /*
  * Offer held blocks to the backend again, at most every AER_HELD_RETRY_MS;
  * those whose frames come back return to the allocator.  Stops at the
- * first failure: the hypervisor is still short.  Process context.
+ * first failure: the hypervisor is still short.  Process context; each
+ * reclaim under its block's zone lock, as in the allocator.
  */
 unsigned long aer_retry_held(struct aer_engine *e)
 {
@@ -242,6 +262,7 @@ unsigned long aer_retry_held(struct aer_engine *e)
 	unsigned long long now = aerg_clock_ns();
 	unsigned int order;
 	struct aer_zone *z;
+	int err;
 
 	/* Warned here, not in aer_hold(): that runs under the zone lock. */
 	if (left > 0 && !e->warned_held) {
@@ -249,20 +270,22 @@ unsigned long aer_retry_held(struct aer_engine *e)
 		pr_warn("aeration: %ld pages whose frames did not come back are held until they do\n",
 			left);
 	}
-	if (left <= 0 || !READ_ONCE(e->backend) ||
+	if (left <= 0 || !READ_ONCE(e->reclaimer) ||
 	    now - e->last_retry_ns < AER_HELD_RETRY_MS * 1000000ULL)
 		return 0;
 	e->last_retry_ns = now;
 	while (left > 0 && aerg_held_pop(&pfn, &order)) {
 		left -= 1L << order;
-		if (aer_reclaim(e, pfn, order)) {
+		z = aerg_pfn_zone(pfn);
+		aerg_lock(z);
+		err = aer_reclaim(e, pfn, order);
+		if (!err)
+			aerg_putback(z, pfn, order, false);
+		aerg_unlock(z);
+		if (err) {
 			aerg_hold(pfn, order);
 			break;
 		}
-		z = aerg_pfn_zone(pfn);
-		aerg_lock(z);
-		aerg_putback(z, pfn, order, false);
-		aerg_unlock(z);
 		atomic_long_add(-(1L << order), &e->stats.held_pages);
 		atomic_long_inc(&e->stats.returned);
 		back++;
@@ -521,7 +544,7 @@ bool aer_pass(struct aer_engine *e)
 
 	if (!READ_ONCE(e->backend)) {
 		atomic_set(&e->state, AER_IDLE);
-		return false;
+		return READ_ONCE(e->reclaimer) && aer_recall(e);
 	}
 
 	atomic_set(&e->state, AER_ACTIVE);

@@ -80,6 +80,11 @@ enum aer_tunable {
 
 struct aer_engine {
 	struct aer_backend *backend;	/* NULL while no backend is active */
+	/*
+	 * The reclaim backend whose frames may be out: reclaim() goes to it.
+	 * It outlives its deactivation until every frame is back.
+	 */
+	struct aer_backend *reclaimer;
 	atomic_t state;			/* enum aer_state */
 	unsigned int min_order;		/* smallest block order to aerate */
 	unsigned int capacity;		/* blocks per report call */
@@ -112,7 +117,7 @@ struct aer_engine {
 
 void aer_engine_init(struct aer_engine *e);
 int aer_engine_activate(struct aer_engine *e, struct aer_backend *b);
-void aer_engine_deactivate(struct aer_engine *e);
+bool aer_engine_deactivate(struct aer_engine *e);
 bool aer_request(struct aer_engine *e, bool freed);
 bool aer_pass(struct aer_engine *e);
 unsigned int aer_next_delay_ms(struct aer_engine *e);
@@ -125,7 +130,6 @@ enum aer_leave {
 
 int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
 	      enum aer_leave how);
-void aer_split(struct aer_engine *e, unsigned int order);
 void aer_hold(struct aer_engine *e, unsigned long pfn, unsigned int order);
 unsigned long aer_retry_held(struct aer_engine *e);
 int aer_set_tunable(struct aer_engine *e, enum aer_tunable t,

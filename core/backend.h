@@ -11,7 +11,9 @@
  *    faults in a zero page when the guest touches it again.  No reclaim.
  *  - "reclaim before reuse" (Xen): the frame is gone after report().  The
  *    engine calls reclaim() with the zone lock held, interrupts off, when an
- *    aerated block leaves the free list and before anyone can use it.
+ *    aerated block leaves the free list and before anyone can use it.  Such
+ *    a backend stays in memory: after aeration_unregister() the engine
+ *    still calls its reclaim() until every frame it took is back.
  */
 #ifndef _AERATION_BACKEND_H
 #define _AERATION_BACKEND_H
@@ -60,8 +62,10 @@ struct aer_backend {
 		      unsigned int nr);
 
 	/*
-	 * Make an aerated block usable again.  Must not sleep.  NULL for
-	 * refault backends.  Error: the frames are still gone.
+	 * Make an aerated block usable again.  Called with the block's zone
+	 * lock held, interrupts off (the engine checks, and fails the call
+	 * otherwise); must not sleep.  NULL for refault backends.  Error:
+	 * the frames are still gone.
 	 */
 	int (*reclaim)(struct aer_backend *b, unsigned long pfn,
 		       unsigned int order);

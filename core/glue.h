@@ -63,6 +63,12 @@ unsigned long long aerg_clock_ns(void);
 /* Free the pages the per-CPU lists hold to the free lists; may sleep. */
 void aerg_drain_percpu(void);
 
+/*
+ * reclaim()'s one context, checked before every call: the zone lock of
+ * @pfn held, so interrupts off (a backend may use per-CPU buffers).
+ */
+bool aerg_reclaim_context(unsigned long pfn);
+
 /* Take a block off its free list, like __isolate_free_page(). */
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);
 /*

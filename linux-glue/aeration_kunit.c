@@ -20,6 +20,8 @@
 static struct {
 	unsigned long blocks, reclaims, last_reclaim_pfn;
 	unsigned int last_reclaim_order;
+	/* reclaim() calls off their one context: must stay 0. */
+	unsigned long bad_context;
 	int fail;
 	/* Blocks a reclaim backend has "given away", as Xen would. */
 	struct aer_block gone[KT_MAX_GONE];
@@ -56,7 +58,11 @@ static int kt_reclaim(struct aer_backend *b, unsigned long pfn,
 {
 	int i = kt_find_gone(pfn);
 
-	/* Whole blocks come back; a split half comes back with its block. */
+	/* The rule of core/backend.h, checked where a backend sees it. */
+	lockdep_assert_held(&page_zone(pfn_to_page(pfn))->lock);
+	if (!irqs_disabled())
+		kt.bad_context++;
+	/* Whole blocks come back, never part of one. */
 	if (i >= 0)
 		kt.gone[i] = kt.gone[--kt.nr_gone];
 	kt.reclaims++;
@@ -252,6 +258,88 @@ static void aeration_test_reclaim_failure_holds(struct kunit *test)
 	aeration_run_pass();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&aeration_engine.stats.returned), 0L);
+	/* The retry reclaimed under the zone lock, as the allocator does. */
+	KUNIT_EXPECT_EQ(test, kt.bad_context, 0UL);
+}
+
+/*
+ * The hypervisor has no memory at all.  An allocation smaller than the
+ * marked blocks first takes the unmarked ones; the first that finds only
+ * marked blocks may hold a few (PAGE_REPORTED_MAX_HOLDS per zone and
+ * attempt), each whole, and then fails.  It must not walk every aerated
+ * block with interrupts off, nor shred one into held pieces of its size.
+ */
+static void aeration_test_hold_bounded(struct kunit *test)
+{
+	unsigned int order = pageblock_order - 1;
+	long blocks = 0, pages = 0, marked;
+	struct page *pages_got[64];
+	unsigned long j;
+	int i, n;
+
+	kt_use_reclaim(test);
+	marked = kt_count_marked();
+	KUNIT_ASSERT_GE(test, marked, 128L);
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 1);
+	for (n = 0; n < ARRAY_SIZE(pages_got) && !blocks; n++) {
+		blocks = atomic_long_read(&aeration_engine.stats.held);
+		pages = atomic_long_read(&aeration_engine.stats.held_pages);
+		pages_got[n] = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, order);
+		blocks = atomic_long_read(&aeration_engine.stats.held) - blocks;
+		pages = atomic_long_read(&aeration_engine.stats.held_pages) - pages;
+	}
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
+	kunit_info(test, "%ld marked blocks; allocation %d held %ld (%ld pages)\n",
+		   marked, n, blocks, pages);
+	KUNIT_EXPECT_GT(test, blocks, 0L);
+	/* Here 3 attempts x 2 zones x 4; unbounded, it held all 498. */
+	KUNIT_EXPECT_LE(test, blocks, 32L);
+	/* Whole: no held piece smaller than a block the engine marked. */
+	KUNIT_EXPECT_GE(test, pages, blocks << pageblock_order);
+	for (i = 0; i < n; i++) {
+		if (!pages_got[i])
+			continue;
+		for (j = 0; j < (1UL << order); j++)
+			KUNIT_EXPECT_EQ(test, kt_find_gone(page_to_pfn(pages_got[i]) + j), -1);
+		__free_pages(pages_got[i], order);
+	}
+	mutex_lock(&aeration_lock);
+	aeration_engine.last_retry_ns = 0;
+	mutex_unlock(&aeration_lock);
+	aeration_run_pass();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
+	KUNIT_EXPECT_EQ(test, kt.bad_context, 0UL);
+}
+
+/*
+ * A reclaim backend goes while the hypervisor is short: its blocks are
+ * held, the engine keeps its reclaim() and refuses another backend until
+ * every frame is back, then lets it go.
+ */
+static void aeration_test_deactivate_frames_out(struct kunit *test)
+{
+	struct aer_backend other = kt_backend;
+
+	kt_use_reclaim(test);
+	KUNIT_ASSERT_GT(test, kt.nr_gone, 0U);
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 1);
+	aeration_deactivate(&kt_backend);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.reclaimer), &kt_backend);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
+	other.reclaim = NULL;
+	KUNIT_EXPECT_EQ(test, aeration_activate(&other), -EBUSY);
+
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
+	mutex_lock(&aeration_lock);
+	aeration_engine.last_retry_ns = 0;
+	mutex_unlock(&aeration_lock);
+	KUNIT_EXPECT_FALSE(test, aeration_run_pass());
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.reclaimer));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
+	KUNIT_EXPECT_EQ(test, kt.nr_gone, 0U);
+	KUNIT_EXPECT_EQ(test, kt_count_marked(), 0UL);
+	KUNIT_EXPECT_EQ(test, kt.bad_context, 0UL);
 }
 
 /*
@@ -373,6 +461,8 @@ static struct kunit_case aeration_cases[] = {
 	KUNIT_CASE(aeration_test_report_marks),
 	KUNIT_CASE(aeration_test_reclaim_on_alloc),
 	KUNIT_CASE(aeration_test_reclaim_failure_holds),
+	KUNIT_CASE(aeration_test_hold_bounded),
+	KUNIT_CASE(aeration_test_deactivate_frames_out),
 	KUNIT_CASE(aeration_test_report_failure),
 	KUNIT_CASE(aeration_test_deactivate_clears),
 #ifdef CONFIG_AERATION_HYPERV

@@ -18,8 +18,7 @@ extern struct aer_engine aeration_engine;
 void __aeration_notify(bool freed);
 bool __aeration_reclaim(struct page *page, unsigned int order, bool merge);
 void __aeration_leave(struct page *page, unsigned int order);
-void __aeration_split(struct page *half, unsigned int order);
-void __aeration_hold(struct page *page, unsigned int order);
+void __aeration_hold(struct page *page);
 
 /* Aerated free blocks carry PG_reported, as reported pages do upstream. */
 static inline bool page_reported(struct page *page)
@@ -45,10 +44,13 @@ static inline void page_reporting_notify_free(unsigned int order)
  * page_reported_merge(): before a merge, which can leave the block where
  *   it is instead.  True if the block may go.
  * page_reported_clear(): in __del_page_from_free_list(), for every other
- *   way out.  If the frames stay gone, so does the mark, and then ...
- * page_reported_split(): ... expand() marks each half it puts back, and
- * page_reported_hold(): ... rmqueue keeps the block from its caller.
- *   True if aeration took it: the allocation takes another block.
+ *   way out (allocation).  If the frames stay gone, so does the mark, and
+ * page_reported_whole(): expand() does not split it (no half, no guard
+ *   page, can carry the mark back to a list), and
+ * page_reported_hold(): rmqueue keeps the whole block from its caller.
+ *   True if aeration took it: the allocation takes another block, at most
+ *   PAGE_REPORTED_MAX_HOLDS times, so that a hypervisor out of memory costs
+ *   an allocation a few failed hypercalls, not one per aerated block.
  */
 static inline bool page_reported_reclaim(struct page *page, unsigned int order)
 {
@@ -65,18 +67,20 @@ static inline void page_reported_clear(struct page *page, unsigned int order)
 	__aeration_leave(page, order);
 }
 
-static inline void page_reported_split(struct page *page, struct page *half,
-				       unsigned int order)
-{
-	if (page_reported(page))
-		__aeration_split(half, order);
-}
-
-static inline bool page_reported_hold(struct page *page, unsigned int order)
+/* The block's order, for page_reported_hold(): private is free until then. */
+static inline bool page_reported_whole(struct page *page, unsigned int order)
 {
 	if (!page_reported(page))
 		return false;
-	__aeration_hold(page, order);
+	set_page_private(page, order);
+	return true;
+}
+
+static inline bool page_reported_hold(struct page *page)
+{
+	if (!page_reported(page))
+		return false;
+	__aeration_hold(page);
 	return true;
 }
 

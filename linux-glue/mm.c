@@ -144,6 +144,15 @@ unsigned long long aerg_clock_ns(void)
 	return ktime_get_mono_fast_ns();
 }
 
+bool aerg_reclaim_context(unsigned long pfn)
+{
+	struct zone *zone = page_zone(pfn_to_page(pfn));
+
+	/* Lockdep checks the lock; interrupts matter to the backend's buffers. */
+	lockdep_assert_held(&zone->lock);
+	return !WARN_ON_ONCE(!irqs_disabled());
+}
+
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 {
 	return __isolate_free_page(P(b), order);
@@ -200,16 +209,11 @@ void __aeration_leave(struct page *page, unsigned int order)
 		__ClearPageReported(page);
 }
 
-void __aeration_split(struct page *half, unsigned int order)
-{
-	__SetPageReported(half);
-	aer_split(&aeration_engine, order);
-}
-
-void __aeration_hold(struct page *page, unsigned int order)
+/* A block whose frames stayed gone; expand() left its order in private. */
+void __aeration_hold(struct page *page)
 {
 	__ClearPageReported(page);
-	aer_hold(&aeration_engine, page_to_pfn(page), order);
+	aer_hold(&aeration_engine, page_to_pfn(page), page_private(page));
 	/* A pass offers held blocks back to the backend. */
 	__aeration_notify(false);
 }
@@ -300,17 +304,21 @@ int aeration_activate(struct aer_backend *b)
 
 void aeration_deactivate(struct aer_backend *b)
 {
-	bool mine;
+	bool mine, out = false;
 
 	mutex_lock(&aeration_reg_lock);
 	mutex_lock(&aeration_lock);
 	mine = aeration_engine.backend == b;
 	if (mine)
-		aer_engine_deactivate(&aeration_engine);
+		out = aer_engine_deactivate(&aeration_engine);
 	mutex_unlock(&aeration_lock);
 	/* A pass queued meanwhile finds no backend; drop it before the next. */
 	if (mine)
 		cancel_delayed_work_sync(&aeration_work);
+	/* Frames still out: the worker keeps asking for them. */
+	if (out)
+		queue_delayed_work(system_freezable_wq, &aeration_work,
+				   msecs_to_jiffies(AER_HELD_RETRY_MS));
 	mutex_unlock(&aeration_reg_lock);
 }
 

@@ -23,7 +23,7 @@ export GIT_AUTHOR_DATE="2026-11-26T12:00:00Z" GIT_COMMITTER_DATE="2026-11-26T12:
 g() { git -C "$work" -c core.autocrlf=false "$@"; }
 
 # The kernel files the series changes, as Linux 6.12 has them.
-base_files="mm/Kconfig mm/Makefile mm/page_alloc.c mm/page_reporting.h
+base_files="mm/Kconfig mm/Makefile mm/page_alloc.c mm/page_isolation.c mm/page_reporting.h
 	MAINTAINERS Documentation/admin-guide/mm/index.rst"
 for f in $base_files; do
 	mkdir -p "$work/$(dirname "$f")"
@@ -101,6 +101,7 @@ commit() {
 
 # --- 1: the hooks, no-ops until something provides them ------------------
 apply_glue mm/page_alloc.c
+apply_glue mm/page_isolation.c
 apply_glue mm/page_reporting.h "#ifndef CONFIG_AERATION"
 commit <<'EOF'
 mm/page_alloc: let page reporting keep blocks whose frames are gone
@@ -112,18 +113,22 @@ and until then it reads as all-ones and drops writes.  Such a block must
 get its frames back before it leaves the free list, and must not leave it
 at all if they do not come back.
 
-Add four hooks where a reported block leaves its free list or changes
-shape, all no-ops for stock page reporting:
+Add four hooks where a reported block leaves its free list, all no-ops
+for stock page reporting:
 
  - page_reported_reclaim() before a reported buddy merges, before
-   __isolate_free_page(), pageblock isolation and hwpoison take it off;
-   false leaves the block where it is.
+   __isolate_free_page(), pageblock isolation, hwpoison and the isolation
+   test of memory offlining take it; false leaves the block where it is
+   (offlining then retries, as for a page it cannot migrate).
  - page_reported_clear() in __del_page_from_free_list() instead of
    __ClearPageReported(); it keeps the mark if the frames stayed gone.
- - page_reported_split() in expand(): the halves put back stay reported.
- - page_reported_hold() in rmqueue_buddy() and rmqueue_bulk(): a block
-   whose frames stayed gone is kept off the free lists and the allocation
-   takes another, as both already do after a bad page.
+ - page_reported_whole() in expand(): such a block is not split, so no
+   half or guard page can carry gone frames back to a free list.
+ - page_reported_hold() in rmqueue_buddy() and rmqueue_bulk(): the whole
+   block is kept off the free lists and the allocation takes another, as
+   both already do after a bad page, at most PAGE_REPORTED_MAX_HOLDS (4)
+   times: a hypervisor out of memory costs an allocation a few failed
+   calls, not one per reported block with interrupts off.
 
 No functional change.
 EOF

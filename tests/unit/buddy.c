@@ -6,7 +6,8 @@
  * __putback_isolated_page() for the engine, and the aeration hooks of
  * linux-glue/linux-6.12.patch: the frames of an aerated block come back
  * before it leaves its free list, or (allocation only) the block keeps its
- * mark, its split halves keep it too and the allocator holds it and retries.
+ * mark, is not split, and the allocator holds it whole and takes another,
+ * at most PAGE_REPORTED_MAX_HOLDS times per allocation.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@ int mb_requests;
 int mb_percpu_drains;
 bool mb_fail_isolate;
 unsigned long mb_gone_handed_out;
+unsigned long mb_bad_context;
+unsigned long mb_max_holds;
 /* Held blocks, first in first out, like the kernel's list. */
 static unsigned long held_q[MB_MAX_PAGES];
 static unsigned long held_head, held_tail;
@@ -160,6 +163,8 @@ void mb_init(unsigned int nr_zones, unsigned long zone_pages)
 	mb_requests = 0;
 	mb_fail_isolate = false;
 	mb_gone_handed_out = 0;
+	mb_bad_context = 0;
+	mb_max_holds = 0;
 	memset(mb_traced, 0, sizeof(mb_traced));
 	memset(mb_traced_failed, 0, sizeof(mb_traced_failed));
 	held_head = held_tail = 0;
@@ -208,13 +213,16 @@ static struct aer_blk *take(unsigned int order, unsigned int mt,
 	return NULL;
 }
 
-/* __rmqueue_smallest() with a simple fallback to the other type. */
+/* linux-6.12.patch's limit on the blocks one allocation holds. */
+#define MB_MAX_HOLDS	4
+
+/* rmqueue_buddy(): __rmqueue_smallest() with a fallback to the other type. */
 long mb_alloc(unsigned int order, unsigned int mt)
 {
 	struct aer_blk *b;
 	struct aer_zone *z;
 	unsigned int got, fb;
-	unsigned long i;
+	unsigned long i, held = 0;
 
 again:
 	b = take(order, mt, &got);
@@ -224,27 +232,30 @@ again:
 		return -1;
 
 	z = mb_zone_of(b->pfn);
+	/* The zone lock, for the hooks' reclaim() (rmqueue takes it). */
+	aerg_lock(z);
 	del_from_free_list(z, b, got);
-	/* expand(): the upper halves go back to the list head. */
-	while (got > order) {
-		struct aer_blk *half;
-
-		got--;
-		half = &mb_pages[b->pfn + (1UL << got)];
-		add_to_free_list(z, half, got, false);
-		/* page_reported_split() */
-		if (b->aerated) {
-			half->aerated = true;
-			aer_split(&mb_engine, got);
-		}
-	}
-	/* page_reported_hold() in rmqueue: frames gone, take another. */
+	/*
+	 * page_reported_whole(), page_reported_hold(): frames gone, so the
+	 * block is held unsplit; take another, a few times, then fail.
+	 */
 	if (b->aerated) {
 		b->aerated = false;
-		b->order = order;
-		aer_hold(&mb_engine, b->pfn, order);
+		b->order = got;
+		aerg_unlock(z);
+		aer_hold(&mb_engine, b->pfn, got);
+		if (++held > mb_max_holds)
+			mb_max_holds = held;
+		if (held == MB_MAX_HOLDS)
+			return -1;
 		goto again;
 	}
+	/* expand(): the upper halves go back to the list head. */
+	while (got > order) {
+		got--;
+		add_to_free_list(z, &mb_pages[b->pfn + (1UL << got)], got, false);
+	}
+	aerg_unlock(z);
 	for (i = b->pfn; i < b->pfn + (1UL << order); i++) {
 		if (mb_pages[i].gone)
 			mb_gone_handed_out++;
@@ -260,7 +271,9 @@ void mb_free(unsigned long pfn, unsigned int order)
 
 	for (i = pfn; i < pfn + (1UL << order); i++)
 		mb_pages[i].allocated = false;
+	aerg_lock(mb_zone_of(pfn));
 	free_one(pfn, order, false, true);
+	aerg_unlock(mb_zone_of(pfn));
 }
 
 unsigned long mb_count_aerated_pages(void)
@@ -355,6 +368,8 @@ const char *mb_check(void)
 	}
 	if (mb_gone_handed_out)
 		return "a gone frame was handed out";
+	if (mb_bad_context)
+		return "reclaim() called without its zone lock";
 	return NULL;
 }
 
@@ -583,6 +598,16 @@ struct aer_zone *aerg_pfn_zone(unsigned long pfn)
 unsigned long aerg_pfn(struct aer_blk *b)
 {
 	return b->pfn;
+}
+
+bool aerg_reclaim_context(unsigned long pfn)
+{
+	struct aer_zone *z = mb_zone_of(pfn);
+
+	if (z && z->locked)
+		return true;
+	mb_bad_context++;
+	return false;
 }
 
 bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)

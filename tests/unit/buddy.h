@@ -50,6 +50,8 @@ extern int mb_requests;		/* times the engine asked for a pass */
 extern int mb_percpu_drains;	/* aerg_drain_percpu() calls */
 extern bool mb_fail_isolate;	/* make aerg_isolate() fail */
 extern unsigned long mb_gone_handed_out;	/* must stay 0 */
+extern unsigned long mb_bad_context;	/* reclaims off their zone lock: 0 */
+extern unsigned long mb_max_holds;	/* most blocks one mb_alloc() held */
 /* aerg_trace() calls by enum aer_op: blocks, blocks with an error. */
 extern unsigned long mb_traced[2], mb_traced_failed[2];
 

@@ -600,10 +600,21 @@ static void test_held(void)
 	CHECK_STATE();
 }
 
+/* Every held block is whole: at least min_order, none split by a failure. */
+static bool held_whole(unsigned int min_order)
+{
+	unsigned long pfn;
+
+	for (pfn = 0; pfn < mb_zones[0].nr_pages; pfn++)
+		if (mb_pages[pfn].held && mb_pages[pfn].order < min_order)
+			return false;
+	return true;
+}
+
 /*
  * Xen out of memory at allocation time: every reclaim fails.  The
- * allocator must take other blocks, then fail normally; no gone frame may
- * come out, and split halves of a failed block must stay marked.
+ * allocator must hold the failed block whole and take another, a few at
+ * most per allocation, then fail normally; no gone frame may come out.
  */
 static void test_reclaim_failure_holds(void)
 {
@@ -625,6 +636,9 @@ static void test_reclaim_failure_holds(void)
 	}
 	n += fill(pfns + n, (1 << 15) - n, 0);
 	CHECK(mb_gone_handed_out == 0);
+	/* Each allocation gave up after its fourth hold, order 0 included. */
+	CHECK(mb_max_holds == 4);
+	CHECK(held_whole(9));
 	held = atomic_long_read(&mb_engine.stats.held_pages);
 	CHECK(held > 0 && mb_count_gone() == held);
 	CHECK(atomic_long_read(&mb_engine.stats.held) == (long)mb_nr_held());
@@ -667,7 +681,7 @@ static void test_injected_reclaim_failures(void)
 	n = fill(pfns, 1 << 15, 9);
 	CHECK(atomic_long_read(&mb_engine.stats.injected) > 0);
 	CHECK(mb_gone_handed_out == 0);
-	CHECK(n + mb_nr_held() == (1 << 15) >> 9);
+	CHECK((n << 9) + atomic_long_read(&mb_engine.stats.held_pages) == 1 << 15);
 	CHECK(mb_traced_failed[AER_OP_RECLAIM] ==
 	      (unsigned long)atomic_long_read(&mb_engine.stats.injected));
 	CHECK_STATE();
@@ -802,6 +816,46 @@ static void test_deactivate(void)
 	CHECK_STATE();
 }
 
+/*
+ * A reclaim backend goes while Xen is short and the zone too low to hold
+ * its blocks: the marks stay, and so must the way to bring their frames
+ * back.  No other backend may start until they are; then the engine lets
+ * the old one go.
+ */
+static void test_deactivate_frames_out(void)
+{
+	struct aer_backend other = tb.b;
+	unsigned long n;
+
+	setup(true, 9, 32);
+	run_passes();
+	tb.fail_reclaims = 1 << 30;
+	mb_fail_isolate = true;
+	CHECK(aer_engine_deactivate(&mb_engine) == true);
+	CHECK(mb_engine.backend == NULL && mb_engine.reclaimer == &tb.b);
+	CHECK(mb_count_aerated_pages() > 0);
+	other.reclaim = NULL;
+	CHECK(aer_engine_activate(&mb_engine, &other) == -EBUSY);
+	/* All free memory is gone: an allocation holds four blocks, fails. */
+	mb_fail_isolate = false;
+	n = fill(pfns, 1 << 15, 0);
+	CHECK(n == 0 && mb_gone_handed_out == 0 && mb_nr_held() == 4);
+	CHECK_STATE();
+	/* Still short: the worker's passes keep asking. */
+	mb_now_ns += AER_HELD_RETRY_MS * 1000000ULL;
+	CHECK(aer_pass(&mb_engine) == true);
+	CHECK(mb_engine.reclaimer == &tb.b);
+	/* Memory again: everything comes back, the old backend is let go. */
+	tb.fail_reclaims = 0;
+	mb_now_ns += AER_HELD_RETRY_MS * 1000000ULL;
+	CHECK(aer_pass(&mb_engine) == false);
+	CHECK(mb_engine.reclaimer == NULL);
+	CHECK(mb_nr_held() == 0 && mb_count_gone() == 0);
+	CHECK(mb_count_aerated_pages() == 0);
+	CHECK_STATE();
+	CHECK(aer_engine_activate(&mb_engine, &other) == 0);
+}
+
 /* Random alloc/free/pass with the state checked after every step. */
 static void test_random(void)
 {
@@ -866,6 +920,7 @@ int main(void)
 	RUN(test_isolate);
 	RUN(test_merge_while_isolated);
 	RUN(test_deactivate);
+	RUN(test_deactivate_frames_out);
 	RUN(test_random);
 	return summary("unit");
 }
