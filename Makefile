@@ -225,7 +225,10 @@ $(KTAR):
 	$(MAKE) deps
 
 # Files a glue patch touches are saved to .pristine/ before the first change,
-# so a new patch always applies to the original source.
+# so a new patch always applies to the original source.  mm/aeration links
+# to this checkout; gcc records our headers by their real path, so objects
+# built through a link to another checkout (CI's clone) would never see
+# this one's header changes: they are rebuilt when the link moves.
 PATCH := $(CURDIR)/linux-glue/linux-$(KVER).patch
 kernel-tree: $(KSRC)/Makefile $(PATCH)
 	@cd $(KSRC) && if ! cmp -s .aeration.patch $(PATCH); then \
@@ -239,7 +242,12 @@ kernel-tree: $(KSRC)/Makefile $(PATCH)
 		rm -f .aeration.patch; \
 		patch -p1 -s --no-backup-if-mismatch < $(PATCH) && cp $(PATCH) .aeration.patch && \
 		echo "applied linux-glue/linux-$(KVER).patch"; fi
-	@ln -sfn $(CURDIR) $(KSRC)/mm/aeration
+	@if [ "$$(readlink $(KSRC)/mm/aeration)" != "$(CURDIR)" ]; then \
+		ln -sfn $(CURDIR) $(KSRC)/mm/aeration; \
+		for o in $(KOUT) $(KOUT_DEBUG) $(KOUT_DEBUG_XEN); do \
+			rm -rf $$o/mm/aeration $$o/mm/page_alloc.o $$o/mm/page_isolation.o; \
+		done; \
+	fi
 
 $(KOUT)/.config: config/guest.config Kconfig | kernel-tree
 	$(call kconfig,$(KSRC),$(KOUT),$(CURDIR)/config/guest.config)
