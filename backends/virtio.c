@@ -11,16 +11,44 @@
 
 #include <linux/export.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/page_reporting.h>
 #include <linux/scatterlist.h>
 
 #include "../core/backend.h"
 
-/* hv_balloon reads and sets this; kept for drivers written against it. */
+static struct scatterlist aer_virtio_sg[PAGE_REPORTING_CAPACITY];
+static struct aer_backend aer_virtio;
+
+/*
+ * page_reporting.page_reporting_order=, as mm/page_reporting.c has it
+ * (distributions set it): the order to report from, ahead of the driver's;
+ * writable in /sys/module/page_reporting/parameters/, -1 while unset.
+ * hv_balloon reads it and sets it (pageblock order when its host refuses
+ * smaller ranges): aer_virtio_report() passes that on.
+ */
 unsigned int page_reporting_order = -1;
 EXPORT_SYMBOL_GPL(page_reporting_order);
 
-static struct scatterlist aer_virtio_sg[PAGE_REPORTING_CAPACITY];
+static int aer_virtio_order_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_uint_minmax(val, kp, 0, MAX_PAGE_ORDER);
+
+	if (!err)
+		WRITE_ONCE(aer_virtio.order, page_reporting_order);
+	return err;
+}
+
+static const struct kernel_param_ops aer_virtio_order_ops = {
+	.set = aer_virtio_order_set,
+	.get = param_get_int,
+};
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "page_reporting."
+module_param_cb(page_reporting_order, &aer_virtio_order_ops,
+		&page_reporting_order, 0644);
+MODULE_PARM_DESC(page_reporting_order, "Set page reporting order");
 
 /* Called from the pass, under aeration_lock: aer_virtio_sg is ours alone. */
 static int aer_virtio_report(struct aer_backend *b, struct aer_block *blocks,
@@ -28,17 +56,21 @@ static int aer_virtio_report(struct aer_backend *b, struct aer_block *blocks,
 {
 	struct page_reporting_dev_info *prdev = b->priv;
 	unsigned int i;
+	int err;
 
 	sg_init_table(aer_virtio_sg, nr);
 	for (i = 0; i < nr; i++)
 		sg_set_page(&aer_virtio_sg[i], pfn_to_page(blocks[i].pfn),
 			    PAGE_SIZE << blocks[i].order, 0);
-	return prdev->report(prdev, aer_virtio_sg, nr);
+	err = prdev->report(prdev, aer_virtio_sg, nr);
+	WRITE_ONCE(b->order, READ_ONCE(page_reporting_order));
+	return err;
 }
 
 static struct aer_backend aer_virtio = {
 	.id = AER_BACKEND_VIRTIO,
 	.capacity = PAGE_REPORTING_CAPACITY,
+	.has_order = true,
 	.report = aer_virtio_report,
 };
 

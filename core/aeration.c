@@ -48,9 +48,20 @@ void aer_engine_init(struct aer_engine *e)
 	e->lowest_order = aerg_nr_orders();
 }
 
+/* Report from the order the backend asks for (it changed, or is new). */
+static void aer_follow_order(struct aer_engine *e, struct aer_backend *b)
+{
+	unsigned int order = READ_ONCE(b->order);
+
+	e->backend_order = order;
+	if (order < aerg_nr_orders())
+		WRITE_ONCE(e->min_order, order > b->min_order ? order : b->min_order);
+}
+
 /*
  * Bring a backend in.  Tunables the operator set stay, clamped to what the
- * backend accepts.  The caller queues the first pass if this returns 0.
+ * backend accepts, except the order a backend asks for.  The caller queues
+ * the first pass if this returns 0.
  */
 int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 {
@@ -62,8 +73,8 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 	if (!b->report || !b->capacity || b->min_order >= aerg_nr_orders())
 		return -EINVAL;
 
-	if (b->order && b->order < aerg_nr_orders())
-		e->min_order = b->order;
+	if (b->has_order)
+		aer_follow_order(e, b);
 	if (e->min_order < b->min_order)
 		e->min_order = b->min_order;
 	if (e->capacity > b->capacity || e->capacity > AER_MAX_CAPACITY)
@@ -537,15 +548,18 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
  */
 bool aer_pass(struct aer_engine *e)
 {
+	struct aer_backend *b = READ_ONCE(e->backend);
 	bool backlog = e->drain;
 	unsigned long aerated;
 	struct aer_zone *z;
 	int err = 0;
 
-	if (!READ_ONCE(e->backend)) {
+	if (!b) {
 		atomic_set(&e->state, AER_IDLE);
 		return READ_ONCE(e->reclaimer) && aer_recall(e);
 	}
+	if (b->has_order && READ_ONCE(b->order) != e->backend_order)
+		aer_follow_order(e, b);
 
 	atomic_set(&e->state, AER_ACTIVE);
 	aer_retry_held(e);

@@ -87,6 +87,7 @@ struct aer_engine {
 	struct aer_backend *reclaimer;
 	atomic_t state;			/* enum aer_state */
 	unsigned int min_order;		/* smallest block order to aerate */
+	unsigned int backend_order;	/* the backend's order last followed */
 	unsigned int capacity;		/* blocks per report call */
 	unsigned int delay_ms;		/* wait before a pass, if not adaptive */
 	unsigned int adaptive;		/* 1: pick the delay from what we see */

@@ -45,7 +45,13 @@ struct aer_block {
 struct aer_backend {
 	enum aer_backend_id id;
 	unsigned int min_order;		/* smallest order it accepts */
-	unsigned int order;		/* order to start at, 0: the engine's */
+	/*
+	 * If has_order: the order to report from (virtio: upstream's
+	 * page_reporting_order).  The engine follows a change at its next
+	 * pass; the min_order tunable can override it until the next change.
+	 */
+	unsigned int order;
+	bool has_order;
 	unsigned int capacity;		/* most blocks in one report() */
 
 	/* Is this backend's hypervisor here?  NULL: it registers itself. */

@@ -8,6 +8,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/page-isolation.h>
 
 #include "../core/glue.h"
 #include "glue.h"
@@ -379,6 +380,49 @@ static void aeration_test_deactivate_clears(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
 }
 
+#ifdef CONFIG_MEMORY_ISOLATION
+/*
+ * Memory offlining moves an aerated pageblock-sized block to an isolated
+ * list with its mark; its isolation test must bring the frames back, or
+ * call the range busy (offline_pages() then retries), so that no block
+ * goes offline with its frames gone.
+ */
+static void aeration_test_offline_isolation(struct kunit *test)
+{
+	unsigned int order = pageblock_order;
+	unsigned long pfn, end, j;
+	struct page *page;
+
+	kt_use_reclaim(test);
+	/* A free pageblock whose buddy is in use: split a larger block. */
+	page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, order + 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	split_page(page, order + 1);
+	pfn = page_to_pfn(page);
+	end = pfn + (1UL << order);
+	for (j = pfn; j < end; j++)
+		__free_page(pfn_to_page(j));
+	aerg_drain_percpu();
+	kt_run_until_idle();
+	KUNIT_ASSERT_TRUE(test, PageBuddy(page) && PageReported(page));
+	KUNIT_ASSERT_GE(test, kt_find_gone(pfn), 0);
+
+	KUNIT_ASSERT_EQ(test, start_isolate_page_range(pfn, end, MIGRATE_MOVABLE,
+						       MEMORY_OFFLINE, GFP_KERNEL), 0);
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 1);
+	KUNIT_EXPECT_EQ(test, test_pages_isolated(pfn, end, MEMORY_OFFLINE), -EBUSY);
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
+	KUNIT_EXPECT_EQ(test, test_pages_isolated(pfn, end, MEMORY_OFFLINE), 0);
+	KUNIT_EXPECT_FALSE(test, PageReported(page));
+	KUNIT_EXPECT_EQ(test, kt_find_gone(pfn), -1);
+	undo_isolate_page_range(pfn, end, MIGRATE_MOVABLE);
+
+	for (j = end; j < end + (1UL << order); j++)
+		__free_page(pfn_to_page(j));
+	KUNIT_EXPECT_EQ(test, kt.bad_context, 0UL);
+}
+#endif
+
 #ifdef CONFIG_AERATION_HYPERV
 /* Range @i of @hint read through the kernel's bitfields: first pfn, pages. */
 static unsigned long kt_hv_range(struct hv_memory_hint *hint, unsigned int i,
@@ -465,6 +509,9 @@ static struct kunit_case aeration_cases[] = {
 	KUNIT_CASE(aeration_test_deactivate_frames_out),
 	KUNIT_CASE(aeration_test_report_failure),
 	KUNIT_CASE(aeration_test_deactivate_clears),
+#ifdef CONFIG_MEMORY_ISOLATION
+	KUNIT_CASE(aeration_test_offline_isolation),
+#endif
 #ifdef CONFIG_AERATION_HYPERV
 	KUNIT_CASE(aeration_test_hyperv_abi),
 #endif

@@ -28,6 +28,7 @@
  *   AER inputs      policy= backend=
  *   AER write       file= errno= want= before= after= result=ok|BAD value='...'
  *   AER klog        a kernel log line that mentions aeration
+ *   AER order       at=boot|run param= min_order= [bad_errno=]
  *   AER pf1         tasks= seconds= pages_per_s= anon_huge_kb_midway=
  *   AER churn-start
  *   AER churn       mib= rounds= interval_ms= busy_s=
@@ -71,6 +72,7 @@
 #define AER_INPUTS	"AER inputs"
 #define AER_WRITE	"AER write"
 #define AER_KLOG	"AER klog"
+#define AER_ORDER	"AER order"
 #define AER_PF1		"AER pf1"
 #define AER_CHURN_START	"AER churn-start"
 #define AER_CHURN	"AER churn"

@@ -43,6 +43,7 @@ void xenaer_log(void);
 bool touch_free(long mib, bool xen, bool unbind, bool reuse);
 bool wait_unplug(void);
 bool inputs(void);
+bool order(void);
 bool pf1(double secs);
 bool churn(long mib, long rounds, long interval_ms);
 bool storm(double secs);

@@ -37,6 +37,8 @@ static bool run(const char *mode, long mib)
 	}
 	if (!strcmp(mode, "inputs"))
 		return inputs();
+	if (!strcmp(mode, "order"))
+		return order();
 	if (!strcmp(mode, "storm"))
 		return storm(cmdline_long("aer.secs=", 20));
 	if (!strcmp(mode, "pf1"))

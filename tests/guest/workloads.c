@@ -3,6 +3,7 @@
  * The other modes of the test guest:
  *   inputs  print the parsed policy and the kernel's aeration messages,
  *           then write bad values to the sysfs tunables
+ *   order   page_reporting.page_reporting_order= at boot and at run time
  *   pf1     will-it-scale page_fault1: one task per CPU maps 128 MiB,
  *           touches every page, unmaps, for aer.secs seconds; pages/s
  *   churn   aer.rounds times: touch aer.mib MiB, free it, sleep
@@ -77,6 +78,57 @@ bool inputs(void)
 	bad_write("delay_ms", huge, ERANGE);	/* sysfs keeps 4095 digits */
 	bad_write("backend", "virtio", EACCES);
 	bad_write("reports", "0", EACCES);
+	return true;
+}
+
+#define ORDER_PARAM "/sys/module/page_reporting/parameters/page_reporting_order"
+
+/* The parameter's value, or "-" if it is not there. */
+static const char *order_param(char *buf, size_t size)
+{
+	FILE *f = fopen(ORDER_PARAM, "r");
+
+	if (!f || !fgets(buf, size, f))
+		snprintf(buf, size, "-");
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+/*
+ * page_reporting.page_reporting_order=, upstream's parameter: the engine's
+ * min_order at boot; then 11 written (must fail), 10 written, memory freed
+ * so that a pass runs, and the min_order that pass took.
+ */
+bool order(void)
+{
+	size_t len = 64UL << 20;
+	char a[16], b[16];
+	int fd, bad_errno = 0, i;
+	char *p;
+
+	for (i = 0; i < 100 && strcmp(sysfs("backend", a, sizeof(a)), "virtio"); i++)
+		usleep(100000);
+	printf(AER_ORDER " at=boot param=%s min_order=%s\n",
+	       order_param(a, sizeof(a)), sysfs("min_order", b, sizeof(b)));
+	fd = open(ORDER_PARAM, O_WRONLY);
+	if (fd >= 0 && write(fd, "11", 2) < 0)
+		bad_errno = errno;
+	if (fd >= 0)
+		close(fd);
+	if (!write_file(ORDER_PARAM, "10"))
+		return false;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		printf(AER_ERROR " mmap: %s\n", strerror(errno));
+		return false;
+	}
+	memset(p, 1, len);
+	munmap(p, len);
+	sleep(5);	/* the first pass after a free waits 2 s */
+	printf(AER_ORDER " at=run param=%s min_order=%s bad_errno=%d\n",
+	       order_param(a, sizeof(a)), sysfs("min_order", b, sizeof(b)), bad_errno);
 	return true;
 }
 

@@ -3,9 +3,11 @@
  * make check-input: bad aeration= values, each in its own boot: the guest
  * boots, the kernel logs its message and ends with the documented policy;
  * in the first boot, bad writes to the sysfs tunables each fail with the
- * right errno and leave the value unchanged.  Mode boot: a packaged kernel
+ * right errno and leave the value unchanged.  Then upstream's
+ * page_reporting.page_reporting_order=, with a balloon.  Mode boot: a packaged kernel
  * booted as it comes (make check-deb): no aeration= means auto.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +77,55 @@ int mode_boot(void)
 	return summary();
 }
 
+struct order_result {
+	char boot_param[16], boot_order[16], run_param[16], run_order[16];
+	long bad_errno;
+};
+
+static void order_line(struct guest *g, const char *l)
+{
+	struct order_result *r = g->priv;
+	char at[8];
+
+	if (!aer_is(l, AER_ORDER) || !aer_str(l, "at", at, sizeof(at)))
+		return;
+	printf("guest| %s\n", l);
+	if (!strcmp(at, "boot")) {
+		aer_str(l, "param", r->boot_param, sizeof(r->boot_param));
+		aer_str(l, "min_order", r->boot_order, sizeof(r->boot_order));
+	} else {
+		aer_str(l, "param", r->run_param, sizeof(r->run_param));
+		aer_str(l, "min_order", r->run_order, sizeof(r->run_order));
+		aer_long(l, "bad_errno", &r->bad_errno);
+	}
+}
+
+/*
+ * Upstream's page_reporting.page_reporting_order=, which distributions put
+ * on command lines: the same meaning, at boot and written at run time.
+ */
+static void order_round(void)
+{
+	struct order_result r = { .bad_errno = -1 };
+	struct guest g = {
+		.append = "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 aeration=virtio "
+			  "page_reporting.page_reporting_order=7 aer.mode=order",
+		.balloon = true, .line = order_line, .priv = &r,
+	};
+
+	printf("\n== page_reporting.page_reporting_order=7, then 10 written at run time\n");
+	run_guest(&g);
+	guest_verdicts("order", &g);
+	verdict(!strcmp(r.boot_param, "7") && !strcmp(r.boot_order, "7"),
+		"order: page_reporting.page_reporting_order=7 at boot: parameter %s, engine min_order %s",
+		r.boot_param, r.boot_order);
+	verdict(r.bad_errno == EINVAL,
+		"order: writing 11 to the parameter fails with EINVAL (errno %ld)", r.bad_errno);
+	verdict(!strcmp(r.run_param, "10") && !strcmp(r.run_order, "10"),
+		"order: 10 written at run time: parameter %s, engine min_order %s after the next pass",
+		r.run_param, r.run_order);
+}
+
 int mode_input(void)
 {
 	static const struct in_case cases[] = {
@@ -115,5 +166,6 @@ int mode_input(void)
 				"input: %d of %d bad sysfs writes refused with the right errno, values unchanged (%d wrong)",
 				r.writes_ok, BAD_WRITES, r.writes_bad);
 	}
+	order_round();
 	return summary();
 }

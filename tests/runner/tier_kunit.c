@@ -60,7 +60,9 @@ int mode_kunit(void)
 {
 	struct ku k = { .indent = -1 };
 	struct guest g = {
-		.append = "console=ttyS0 panic=-1 aeration=off kunit.filter_glob=aeration kunit_shutdown=reboot",
+		/* Guard pages where debug_pagealloc is built (the debug kernel). */
+		.append = "console=ttyS0 panic=-1 aeration=off kunit.filter_glob=aeration "
+			  "kunit_shutdown=reboot debug_guardpage_minorder=1",
 		.line = ku_line, .priv = &k,
 	};
 	int reported;

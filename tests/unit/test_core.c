@@ -856,6 +856,35 @@ static void test_deactivate_frames_out(void)
 	CHECK(aer_engine_activate(&mb_engine, &other) == 0);
 }
 
+/*
+ * A backend that asks for an order (virtio: page_reporting_order) gets it
+ * at activation and whenever it changes, at the next pass; the min_order
+ * tunable overrides it until then, and never goes below min_order.
+ */
+static void test_backend_order(void)
+{
+	mb_backend_init(false);
+	mb_init(1, 1UL << 15);
+	aer_engine_init(&mb_engine);
+	tb.b.has_order = true;
+	tb.b.order = 5;
+	CHECK(aer_engine_activate(&mb_engine, &tb.b) == 0);
+	CHECK(mb_engine.min_order == 5);
+	CHECK(aer_set_tunable(&mb_engine, AER_MIN_ORDER, 3) == 0);
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.min_order == 3);	/* unchanged order: the tunable */
+	tb.b.order = 7;
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.min_order == 7);
+	tb.b.min_order = 8;
+	tb.b.order = 6;
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.min_order == 8);
+	tb.b.order = 11;			/* out of range: ignored */
+	aer_pass(&mb_engine);
+	CHECK(mb_engine.min_order == 8);
+}
+
 /* Random alloc/free/pass with the state checked after every step. */
 static void test_random(void)
 {
@@ -921,6 +950,7 @@ int main(void)
 	RUN(test_merge_while_isolated);
 	RUN(test_deactivate);
 	RUN(test_deactivate_frames_out);
+	RUN(test_backend_order);
 	RUN(test_random);
 	return summary("unit");
 }
