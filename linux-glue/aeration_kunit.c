@@ -380,6 +380,50 @@ static void aeration_test_deactivate_clears(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
 }
 
+/*
+ * aeration= is a preference, whatever order backends arrive in: a later
+ * one that comes first in the list takes over, and when the active one
+ * goes the next one offered comes back.
+ */
+static void aeration_test_preference(struct kunit *test)
+{
+	static struct aer_backend v, h;
+	struct aer_policy saved = aeration_policy;
+	static const enum aer_backend_id orders[2][2] = {
+		{ AER_BACKEND_HYPERV, AER_BACKEND_VIRTIO },
+		{ AER_BACKEND_VIRTIO, AER_BACKEND_HYPERV },
+	};
+	struct aer_backend *first, *second;
+	int i;
+
+	aeration_deactivate(&kt_backend);
+	v = kt_backend;
+	h = kt_backend;
+	h.id = AER_BACKEND_HYPERV;
+	for (i = 0; i < 2; i++) {
+		aeration_policy = (struct aer_policy){ .nr = 2 };
+		aeration_policy.pref[0] = orders[i][0];
+		aeration_policy.pref[1] = orders[i][1];
+		first = orders[i][0] == AER_BACKEND_HYPERV ? &h : &v;
+		second = first == &h ? &v : &h;
+		/* The less preferred one arrives first, as a driver might. */
+		aeration_register(second);
+		KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), second);
+		aeration_register(first);
+		KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), first);
+		aeration_unregister(first);
+		KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), second);
+		aeration_register(first);
+		KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), first);
+		aeration_unregister(second);
+		KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), first);
+		aeration_unregister(first);
+		KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+	}
+	aeration_policy = saved;
+	KUNIT_EXPECT_EQ(test, kt_count_marked(), 0UL);
+}
+
 #ifdef CONFIG_MEMORY_ISOLATION
 /*
  * Memory offlining moves an aerated pageblock-sized block to an isolated
@@ -509,6 +553,7 @@ static struct kunit_case aeration_cases[] = {
 	KUNIT_CASE(aeration_test_deactivate_frames_out),
 	KUNIT_CASE(aeration_test_report_failure),
 	KUNIT_CASE(aeration_test_deactivate_clears),
+	KUNIT_CASE(aeration_test_preference),
 #ifdef CONFIG_MEMORY_ISOLATION
 	KUNIT_CASE(aeration_test_offline_isolation),
 #endif

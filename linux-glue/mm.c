@@ -282,14 +282,16 @@ static void aeration_work_fn(struct work_struct *work)
 	aeration_run_pass();
 }
 
-/* Make @b the engine's backend, regardless of policy.  For tests too. */
-int aeration_activate(struct aer_backend *b)
+/* Backends whose hypervisor is here, by id: aeration_choose() picks one. */
+static struct aer_backend *aeration_offered[AER_NR_BACKENDS];
+
+/* aeration_activate() with aeration_reg_lock held. */
+static int __aeration_activate(struct aer_backend *b)
 {
 	int err;
 
 	if (b->probe && !b->probe(b))
 		return -ENODEV;
-	mutex_lock(&aeration_reg_lock);
 	mutex_lock(&aeration_lock);
 	err = aer_engine_activate(&aeration_engine, b);
 	mutex_unlock(&aeration_lock);
@@ -298,15 +300,25 @@ int aeration_activate(struct aer_backend *b)
 		/* Aerate what is free already. */
 		__aeration_notify(false);
 	}
+	return err;
+}
+
+/* Make @b the engine's backend, regardless of policy.  For tests too. */
+int aeration_activate(struct aer_backend *b)
+{
+	int err;
+
+	mutex_lock(&aeration_reg_lock);
+	err = __aeration_activate(b);
 	mutex_unlock(&aeration_reg_lock);
 	return err;
 }
 
-void aeration_deactivate(struct aer_backend *b)
+/* aeration_deactivate() with aeration_reg_lock held. */
+static void __aeration_deactivate(struct aer_backend *b)
 {
 	bool mine, out = false;
 
-	mutex_lock(&aeration_reg_lock);
 	mutex_lock(&aeration_lock);
 	mine = aeration_engine.backend == b;
 	if (mine)
@@ -319,19 +331,72 @@ void aeration_deactivate(struct aer_backend *b)
 	if (out)
 		queue_delayed_work(system_freezable_wq, &aeration_work,
 				   msecs_to_jiffies(AER_HELD_RETRY_MS));
+}
+
+void aeration_deactivate(struct aer_backend *b)
+{
+	mutex_lock(&aeration_reg_lock);
+	__aeration_deactivate(b);
 	mutex_unlock(&aeration_reg_lock);
 }
 
 /*
+ * Make the most preferred offered backend the active one, in aeration='s
+ * order: a backend that arrives later but comes first takes over (the
+ * engine forgets every mark of the one before), and when the active one
+ * goes the next comes back.  aeration_reg_lock held.
+ */
+static void aeration_choose(void)
+{
+	struct aer_backend *cur = aeration_engine.backend, *b;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < aeration_policy.nr; i++) {
+		b = aeration_offered[aeration_policy.pref[i]];
+		if (!b)
+			continue;
+		if (b == cur)
+			return;
+		if (cur) {
+			pr_info("%s backend preferred by aeration=, %s stops\n",
+				aer_backend_name(b->id), aer_backend_name(cur->id));
+			__aeration_deactivate(cur);
+			cur = NULL;
+		}
+		err = __aeration_activate(b);
+		if (!err) {
+			pr_info("%s backend active: min_order %u, capacity %u, delay %s\n",
+				aer_backend_name(b->id), aeration_engine.min_order,
+				aeration_engine.capacity,
+				aeration_engine.adaptive ? "adaptive" : "fixed");
+			return;
+		}
+		if (err == -ENODEV) {
+			pr_info("%s backend: hypervisor not found\n",
+				aer_backend_name(b->id));
+			aeration_offered[b->id] = NULL;
+		} else if (err == -EBUSY) {
+			/* The last reclaim backend still has frames out. */
+			pr_info("%s backend waits: %s still has frames out\n",
+				aer_backend_name(b->id),
+				aer_backend_name(aeration_engine.reclaimer->id));
+		} else {
+			pr_err("%s backend rejected: %d\n", aer_backend_name(b->id), err);
+			aeration_offered[b->id] = NULL;
+		}
+	}
+}
+
+/*
  * A backend found its hypervisor.  The aeration= policy decides whether it
- * is used; the first allowed backend to arrive wins.  Never fails the
+ * is used and which of several is: see aeration_choose().  Never fails the
  * caller's probe: a refused backend is simply not used.
  */
 void aeration_register(struct aer_backend *b)
 {
 	const char *name = aer_backend_name(b->id);
 	struct aer_backend *cur;
-	int err;
 
 	if (aeration_policy.off) {
 		pr_info("off (aeration=off), %s backend not used\n", name);
@@ -341,32 +406,27 @@ void aeration_register(struct aer_backend *b)
 		pr_info("%s backend not in aeration= list, not used\n", name);
 		return;
 	}
-	err = aeration_activate(b);
-	cur = READ_ONCE(aeration_engine.backend);
-	if (err == -ENODEV) {
-		pr_info("%s backend: hypervisor not found\n", name);
-		return;
-	}
-	if (err == -EBUSY) {
-		pr_info("%s backend not used, %s is active\n", name,
-			aer_backend_name(cur ? cur->id : AER_NR_BACKENDS));
-		return;
-	}
-	if (err) {
-		pr_err("%s backend rejected: %d\n", name, err);
-		return;
-	}
-	pr_info("%s backend active: min_order %u, capacity %u, delay %s\n",
-		name, aeration_engine.min_order, aeration_engine.capacity,
-		aeration_engine.adaptive ? "adaptive" : "fixed");
+	mutex_lock(&aeration_reg_lock);
+	aeration_offered[b->id] = b;
+	aeration_choose();
+	cur = aeration_engine.backend;
+	if (cur && cur != b && aeration_offered[b->id])
+		pr_info("%s backend not used: aeration= prefers %s\n", name,
+			aer_backend_name(cur->id));
+	mutex_unlock(&aeration_reg_lock);
 }
 
 void aeration_unregister(struct aer_backend *b)
 {
-	if (READ_ONCE(aeration_engine.backend) != b)
-		return;
-	aeration_deactivate(b);
-	pr_info("%s backend removed\n", aer_backend_name(b->id));
+	mutex_lock(&aeration_reg_lock);
+	if (aeration_offered[b->id] == b)
+		aeration_offered[b->id] = NULL;
+	if (aeration_engine.backend == b) {
+		__aeration_deactivate(b);
+		pr_info("%s backend removed\n", aer_backend_name(b->id));
+		aeration_choose();
+	}
+	mutex_unlock(&aeration_reg_lock);
 }
 
 static char aeration_param[AER_POLICY_MAX_LEN + 2] __initdata;

@@ -6,7 +6,8 @@
  * RAM.  What the host gets back is that file's allocated size.  Three
  * guests: a normal host; a host that refuses 4 KiB ranges (the guest must
  * fall back to 2 MiB blocks); a host that fails every hint (the backend
- * must stop, nothing lost).
+ * must stop, nothing lost).  Then two guests with a virtio balloon as well:
+ * aeration= picks the backend.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -53,9 +54,9 @@ static void hv_read_log(struct hv_host *h)
 		fclose(f);
 }
 
-/* One guest with hvhost @opts; guest parameters @params. */
+/* One guest with hvhost @opts, a virtio balloon if @balloon; parameters @params. */
 static void hv_run(struct tf *t, struct guest *g, struct hv_host *h,
-		   const char *opts, const char *params)
+		   const char *opts, bool balloon, const char *params)
 {
 	char append[320], obj[160], chr[128], cmd[512];
 	const char *extra[] = {
@@ -70,6 +71,7 @@ static void hv_run(struct tf *t, struct guest *g, struct hv_host *h,
 	memset(g, 0, sizeof(*g));
 	memset(h, 0, sizeof(*h));
 	g->append = append;
+	g->balloon = balloon;
 	g->line = tf_line;
 	g->sample = hv_sample;
 	g->priv = t;
@@ -119,6 +121,37 @@ static void reuse_verdict(const char *who, const struct tf *t)
 		who, t->start_free_kb, t->end_free_kb, opt.mib, t->reuse_bad);
 }
 
+/*
+ * Two backends at once, the TLFS host and a virtio balloon: aeration='s
+ * order decides which one is used, whichever probes first.  Either way
+ * the guest RAM file (QEMU punches holes in it for the balloon too) falls.
+ */
+static void two_backends(void)
+{
+	static const char *const orders[] = { "virtio,hyperv", "hyperv,virtio" };
+	long want = (long)(RECLAIM_FRACTION * opt.mib);
+	char params[64], who[32], first[16];
+	struct hv_host h;
+	struct guest g;
+	struct tf t;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(params, sizeof(params), "aeration=%s", orders[i]);
+		snprintf(who, sizeof(who), "two backends %s", orders[i]);
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(orders[i], ","), orders[i]);
+		printf("\n== the TLFS host and a virtio balloon, %s\n", params);
+		hv_run(&t, &g, &h, "", true, params);
+		guest_verdicts(who, &g);
+		verdict(!strcmp(t.backend, first), "%s: backend=%s (got '%s')",
+			who, first, t.backend);
+		verdict(touched_measured(&t) && t.t_90 >= 0 && t.t_90 <= RECLAIM_DEADLINE_S &&
+			(t.rss_touched - t.rss_at_deadline) / 1024 >= want,
+			"%s: guest RAM file fell by >= %ld MiB within %.0f s (90%% at %.1f s; host took %ld heat hints)",
+			who, want, RECLAIM_DEADLINE_S, t.t_90, h.calls);
+	}
+}
+
 int mode_hyperv(void)
 {
 	long mib = opt.mib, want = (long)(RECLAIM_FRACTION * mib);
@@ -128,7 +161,7 @@ int mode_hyperv(void)
 
 	print_accel();
 	printf("\n== aeration=hyperv, TLFS test host over COM2, guest RAM in a shared file\n");
-	hv_run(&t, &g, &h, "", "");
+	hv_run(&t, &g, &h, "", false, "");
 	guest_verdicts("hyperv", &g);
 	verdict(!strcmp(t.backend, "hyperv"), "hyperv: backend=hyperv (got '%s')", t.backend);
 	verdict(touched_measured(&t) && t.t_90 >= 0 && t.t_90 <= RECLAIM_DEADLINE_S &&
@@ -146,7 +179,7 @@ int mode_hyperv(void)
 		       h.ranges * 1048576.0 / h.discarded_kib);
 
 	printf("\n== hyperv, host refuses 4 KiB ranges (INVALID_PARAMETER); guest min_order 0\n");
-	hv_run(&t, &g, &h, "--reject-small", "aer.min_order=0");
+	hv_run(&t, &g, &h, "--reject-small", false, "aer.min_order=0");
 	guest_verdicts("reject-small", &g);
 	verdict(t.refused && t.min_order >= 9,
 		"reject-small: guest fell back to 2 MiB blocks (min_order %ld)", t.min_order);
@@ -156,7 +189,7 @@ int mode_hyperv(void)
 	reuse_verdict("reject-small", &t);
 
 	printf("\n== hyperv, host fails every heat hint (ACCESS_DENIED)\n");
-	hv_run(&t, &g, &h, "--fail-all 6", "");
+	hv_run(&t, &g, &h, "--fail-all 6", false, "");
 	guest_verdicts("fail-all", &g);
 	verdict(t.stopped && !strcmp(t.backend, "none"),
 		"fail-all: backend stopped after repeated failures (backend '%s')", t.backend);
@@ -164,5 +197,6 @@ int mode_hyperv(void)
 		"fail-all: nothing discarded (guest RAM file %ld MiB after the touch, fell %ld MiB)",
 		t.rss_touched / 1024, (t.rss_touched - t.rss_at_deadline) / 1024);
 	reuse_verdict("fail-all", &t);
+	two_backends();
 	return summary();
 }
