@@ -76,16 +76,44 @@ static u64 aer_hv_hypercall(u64 control, const void *in, unsigned int len,
 #endif
 }
 
-static bool aer_hv_probe(struct aer_backend *b)
+/*
+ * An isolated (confidential) partition's type from its CPUID leaves, as
+ * ms_hyperv_init_platform() reads them, or NONE.  Read here rather than
+ * from ms_hyperv so that the test host can offer it too.
+ */
+static u32 aer_hv_isolation(u32 max_leaf, u32 features_ebx)
 {
 	u32 r[4];
+
+	if (!(features_ebx & HV_ISOLATION))
+		return HV_ISOLATION_TYPE_NONE;
+	if (max_leaf < HYPERV_CPUID_ISOLATION_CONFIG)
+		return HV_ISOLATION_TYPE;	/* isolated, type unknown */
+	aer_hv_cpuid(HYPERV_CPUID_ISOLATION_CONFIG, r);
+	return r[1] & HV_ISOLATION_TYPE ?: HV_ISOLATION_TYPE;
+}
+
+static bool aer_hv_probe(struct aer_backend *b)
+{
+	u32 r[4], max_leaf, type;
 	u64 caps = 0, result;
 
 	aer_hv_cpuid(0x40000000, r);
 	/* "Microsoft Hv" */
 	if (r[1] != 0x7263694d || r[2] != 0x666f736f || r[3] != 0x76482074)
 		return false;
+	max_leaf = r[0];
 	aer_hv_cpuid(0x40000003, r);
+	/*
+	 * A discarded page of an SNP or TDX partition's private memory is
+	 * likely fatal on the next touch; upstream refuses hv_balloon's
+	 * device in any isolated partition.  So do we.
+	 */
+	type = aer_hv_isolation(max_leaf, r[1]);
+	if (type != HV_ISOLATION_TYPE_NONE) {
+		pr_info("isolated (confidential) partition, type %u: not used\n", type);
+		return false;
+	}
 	if (!(r[1] & HV_ENABLE_EXTENDED_HYPERCALLS)) {
 		pr_info("no extended hypercall privilege\n");
 		return false;

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) "aeration: " fmt
 
+#include <linux/cc_platform.h>
 #include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/mm.h>
@@ -404,6 +405,16 @@ void aeration_register(struct aer_backend *b)
 	}
 	if (aer_policy_rank(&aeration_policy, b->id) < 0) {
 		pr_info("%s backend not in aeration= list, not used\n", name);
+		return;
+	}
+	/*
+	 * SEV or TDX: free memory is private, and a host that drops a private
+	 * page leaves the guest a page it must not touch (SNP, TDX) or one
+	 * that decrypts to noise.  No backend knows better: none is used.
+	 */
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		pr_info("confidential guest (encrypted memory), %s backend not used\n",
+			name);
 		return;
 	}
 	mutex_lock(&aeration_reg_lock);

@@ -55,6 +55,9 @@ static void usage(FILE *f)
 "                        EBX bit 20); extended calls get ACCESS_DENIED\n"
 "  --caps MASK           HvExtCallQueryCapabilities answer (0x102: bit 1\n"
 "                        heat hint, bit 8 cold discard)\n"
+"  --isolation TYPE      an isolated (confidential) partition: CPUID\n"
+"                        0x40000003 EBX bit 22 and 0x4000000C EBX = TYPE\n"
+"                        (vbs, snp, tdx or 1..15)\n"
 "\n"
 "  bad answers, for tests:\n"
 "  --reject-small        INVALID_PARAMETER for any 4 KiB-unit range, like\n"
@@ -210,6 +213,7 @@ int main(int argc, char **argv)
 		{ "max-reps", required_argument, NULL, 'n' },
 		{ "caps", required_argument, NULL, 'c' },
 		{ "no-ext-hypercalls", no_argument, NULL, 'x' },
+		{ "isolation", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -240,6 +244,18 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			host.reject_small = true;
+			break;
+		case 'i':
+			if (!strcmp(optarg, "vbs"))
+				host.isolation = 1;
+			else if (!strcmp(optarg, "snp"))
+				host.isolation = 2;
+			else if (!strcmp(optarg, "tdx"))
+				host.isolation = 3;
+			else if (parse_num("--isolation", optarg, 15, &v))
+				return 2;
+			else
+				host.isolation = (uint32_t)v;
 			break;
 		case 'f':
 			status = tlfs_status_parse(optarg);
@@ -329,6 +345,8 @@ int main(int argc, char **argv)
 	       host.no_ext_hypercalls ? " no_ext_hypercalls" : "",
 	       host.reject_small ? " reject_small" : "",
 	       host.fail_all ? " fail_all" : "");
+	if (host.isolation)
+		printf("hvhost: isolated partition, type %u\n", host.isolation);
 	if (host.fail_all)
 		printf("hvhost: fail_all=0x%x (%s)\n", host.fail_all,
 		       tlfs_status_name(host.fail_all));

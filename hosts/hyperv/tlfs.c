@@ -294,7 +294,7 @@ void tlfs_cpuid(const struct tlfs_host *h, uint32_t leaf, uint32_t regs[4])
 	switch (leaf) {
 	case TLFS_CPUID_VENDOR:
 		/* max leaf, then "Microsoft Hv" in EBX, ECX, EDX */
-		regs[0] = TLFS_CPUID_MAX_LEAF;
+		regs[0] = h->isolation ? TLFS_CPUID_ISOLATION : TLFS_CPUID_MAX_LEAF;
 		regs[1] = 0x7263694d;	/* "Micr" */
 		regs[2] = 0x666f736f;	/* "osof" */
 		regs[3] = 0x76482074;	/* "t Hv" */
@@ -306,6 +306,11 @@ void tlfs_cpuid(const struct tlfs_host *h, uint32_t leaf, uint32_t regs[4])
 		regs[0] = TLFS_PRIV_EAX_HYPERCALL_MSRS;
 		if (!h->no_ext_hypercalls)
 			regs[1] = TLFS_PRIV_EBX_EXT_HYPERCALLS;
+		if (h->isolation)
+			regs[1] |= TLFS_PRIV_EBX_ISOLATION;
+		break;
+	case TLFS_CPUID_ISOLATION:
+		regs[1] = h->isolation & 0xf;
 		break;
 	}
 }

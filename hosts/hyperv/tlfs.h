@@ -103,10 +103,12 @@
 #define TLFS_CPUID_INTERFACE		0x40000001
 #define TLFS_CPUID_FEATURES		0x40000003
 #define TLFS_CPUID_MAX_LEAF		0x40000005
+#define TLFS_CPUID_ISOLATION		0x4000000C	/* EBX 3:0: type */
 #define TLFS_CPUID_SIG_HV1		0x31237648	/* "Hv#1" */
 /* 0x40000003 EAX/EBX = privilege mask bits 0-31 / 32-63 */
 #define TLFS_PRIV_EAX_HYPERCALL_MSRS	(1U << 5)	/* AccessHypercallMsrs */
 #define TLFS_PRIV_EBX_EXT_HYPERCALLS	(1U << 20)	/* bit 52 overall */
+#define TLFS_PRIV_EBX_ISOLATION		(1U << 22)	/* bit 54: Isolation */
 
 /* Discard [off, off + len) of guest RAM; 0 or -errno. */
 typedef int (*tlfs_discard_fn)(void *ctx, uint64_t off, uint64_t len);
@@ -127,6 +129,7 @@ struct tlfs_host {
 	void *discard_ctx;
 	/* what the partition is offered */
 	bool no_ext_hypercalls;	/* withhold EnableExtendedHypercalls */
+	uint32_t isolation;	/* nonzero: an isolated partition of this type */
 	uint64_t ext_caps;	/* HvExtCallQueryCapabilities answer */
 	/* test knobs: bad answers a guest must survive */
 	bool reject_small;	/* INVALID_PARAMETER for every 4 KiB-unit range */

@@ -108,7 +108,7 @@ struct tf {
 	struct trace_seen tr_end;	/* trace events, touch to end */
 	long min_order;			/* from the last AER sysfs line */
 	long marked;			/* AER marked pages= after unplug */
-	bool freed, reused, refused, stopped, balloon_gone;
+	bool freed, reused, refused, stopped, isolated, balloon_gone;
 	/* QMP device_del of the balloon in the middle of reporting */
 	const char *qmp;
 	bool unplug_sent, unplug_checked, gone;

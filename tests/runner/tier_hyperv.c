@@ -6,7 +6,9 @@
  * RAM.  What the host gets back is that file's allocated size.  Three
  * guests: a normal host; a host that refuses 4 KiB ranges (the guest must
  * fall back to 2 MiB blocks); a host that fails every hint (the backend
- * must stop, nothing lost).  Then two guests with a virtio balloon as well:
+ * must stop, nothing lost); a host that says the partition is isolated
+ * (confidential: the backend must refuse).  Then two guests with a virtio
+ * balloon as well:
  * aeration= picks the backend.
  */
 #define _GNU_SOURCE
@@ -197,6 +199,18 @@ int mode_hyperv(void)
 		"fail-all: nothing discarded (guest RAM file %ld MiB after the touch, fell %ld MiB)",
 		t.rss_touched / 1024, (t.rss_touched - t.rss_at_deadline) / 1024);
 	reuse_verdict("fail-all", &t);
+
+	printf("\n== hyperv, the host says the partition is isolated (SNP)\n");
+	hv_run(&t, &g, &h, "--isolation snp", false, "");
+	guest_verdicts("isolated", &g);
+	verdict(!strcmp(t.backend, "none") && t.isolated,
+		"isolated: backend refused in a confidential partition (backend '%s', message %s)",
+		t.backend, t.isolated ? "logged" : "missing");
+	verdict(h.summary && h.calls == 0 && touched_measured(&t) &&
+		(t.rss_touched - t.rss_at_deadline) / 1024 < mib / 10,
+		"isolated: no heat hint sent, nothing discarded (%ld calls, RAM file fell %ld MiB)",
+		h.calls, (t.rss_touched - t.rss_at_deadline) / 1024);
+	reuse_verdict("isolated", &t);
 	two_backends();
 	return summary();
 }

@@ -125,6 +125,8 @@ void tf_line(struct guest *g, const char *l)
 			t->refused = true;
 		if (strstr(l, "in a row, stopping"))
 			t->stopped = true;
+		if (strstr(l, "isolated (confidential) partition"))
+			t->isolated = true;
 	} else
 		trace_line(l, "end", &t->tr_end);
 }
