@@ -337,11 +337,14 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 			continue;
 		}
 		if (!err && b->reclaim &&
-		    aerg_would_merge(z, blk->pfn, blk->order)) {
+		    (aerg_would_merge(z, blk->pfn, blk->order) ||
+		     aerg_pageblock_isolated(blk->pfn))) {
 			/*
-			 * A buddy was freed while this block was out.  The
-			 * merged block could not carry the mark, so the
-			 * frames must come back first.
+			 * A buddy was freed while this block was out, or its
+			 * pageblock was isolated.  The merged block could not
+			 * carry the mark, and an isolated one must not (undoing
+			 * the isolation expects free blocks it can take): the
+			 * frames come back first.
 			 */
 			if (aer_reclaim(e, blk->pfn, blk->order))
 				aer_hold(e, blk->pfn, blk->order);

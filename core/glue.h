@@ -78,6 +78,8 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);
  */
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 		  bool mark);
+/* Is the pageblock of @pfn isolated (offlining, alloc_contig_range)? */
+bool aerg_pageblock_isolated(unsigned long pfn);
 /* Would an isolated block merge with a free buddy if put back now? */
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order);

@@ -5,6 +5,7 @@
  * engine to itself: boot with aeration=off and no balloon device.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -424,6 +425,50 @@ static void aeration_test_preference(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_count_marked(), 0UL);
 }
 
+/*
+ * A preferred backend arrives while the active reclaim backend cannot get
+ * its frames back: it waits, nothing else takes over, and it starts once
+ * the frames are back.
+ */
+static void aeration_test_preference_waits(struct kunit *test)
+{
+	static struct aer_backend v, h;
+	struct aer_policy saved = aeration_policy;
+	int i;
+
+	aeration_deactivate(&kt_backend);
+	v = kt_backend;
+	v.reclaim = kt_reclaim;
+	h = kt_backend;
+	h.id = AER_BACKEND_HYPERV;
+	aeration_policy = (struct aer_policy){ .nr = 2 };
+	aeration_policy.pref[0] = AER_BACKEND_HYPERV;
+	aeration_policy.pref[1] = AER_BACKEND_VIRTIO;
+	aeration_register(&v);
+	KUNIT_ASSERT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), &v);
+	kt_run_until_idle();
+	KUNIT_ASSERT_GT(test, kt.nr_gone, 0U);
+
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 1);
+	aeration_register(&h);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.reclaimer), &v);
+
+	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
+	mutex_lock(&aeration_lock);
+	aeration_engine.last_retry_ns = 0;
+	mutex_unlock(&aeration_lock);
+	aeration_run_pass();
+	for (i = 0; i < 50 && READ_ONCE(aeration_engine.backend) != &h; i++)
+		msleep(100);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), &h);
+	KUNIT_EXPECT_EQ(test, kt.nr_gone, 0U);
+	aeration_unregister(&v);
+	aeration_unregister(&h);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+	aeration_policy = saved;
+}
+
 #ifdef CONFIG_MEMORY_ISOLATION
 /*
  * Memory offlining moves an aerated pageblock-sized block to an isolated
@@ -554,6 +599,7 @@ static struct kunit_case aeration_cases[] = {
 	KUNIT_CASE(aeration_test_report_failure),
 	KUNIT_CASE(aeration_test_deactivate_clears),
 	KUNIT_CASE(aeration_test_preference),
+	KUNIT_CASE(aeration_test_preference_waits),
 #ifdef CONFIG_MEMORY_ISOLATION
 	KUNIT_CASE(aeration_test_offline_isolation),
 #endif

@@ -32,6 +32,8 @@ static DEFINE_MUTEX(aeration_reg_lock);
 
 static void aeration_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(aeration_work, aeration_work_fn);
+static void aeration_choose_fn(struct work_struct *work);
+static DECLARE_WORK(aeration_choose_work, aeration_choose_fn);
 
 #define Z(z)	((struct zone *)(z))
 #define P(b)	((struct page *)(b))
@@ -159,6 +161,11 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 	return __isolate_free_page(P(b), order);
 }
 
+bool aerg_pageblock_isolated(unsigned long pfn)
+{
+	return is_migrate_isolate_page(pfn_to_page(pfn));
+}
+
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order)
 {
@@ -267,10 +274,14 @@ struct aer_zone *aerg_pfn_zone(unsigned long pfn)
  */
 bool aeration_run_pass(void)
 {
-	bool again;
+	bool again, recalling;
 
 	mutex_lock(&aeration_lock);
+	recalling = !aeration_engine.backend && aeration_engine.reclaimer;
 	again = aer_pass(&aeration_engine);
+	/* The last reclaim backend's frames are all back: a waiting one may go. */
+	if (recalling && !aeration_engine.reclaimer)
+		schedule_work(&aeration_choose_work);
 	mutex_unlock(&aeration_lock);
 	if (again)
 		queue_delayed_work(system_freezable_wq, &aeration_work,
@@ -373,20 +384,28 @@ static void aeration_choose(void)
 				aeration_engine.adaptive ? "adaptive" : "fixed");
 			return;
 		}
-		if (err == -ENODEV) {
+		if (err == -EBUSY) {
+			/* aeration_choose_fn() tries again once they are back. */
+			pr_info("%s backend waits: the last backend still has frames out\n",
+				aer_backend_name(b->id));
+			return;
+		}
+		if (err == -ENODEV)
 			pr_info("%s backend: hypervisor not found\n",
 				aer_backend_name(b->id));
-			aeration_offered[b->id] = NULL;
-		} else if (err == -EBUSY) {
-			/* The last reclaim backend still has frames out. */
-			pr_info("%s backend waits: %s still has frames out\n",
-				aer_backend_name(b->id),
-				aer_backend_name(aeration_engine.reclaimer->id));
-		} else {
+		else
 			pr_err("%s backend rejected: %d\n", aer_backend_name(b->id), err);
-			aeration_offered[b->id] = NULL;
-		}
+		aeration_offered[b->id] = NULL;
 	}
+}
+
+/* Not from the pass worker: deactivation waits for it under the reg lock. */
+static void aeration_choose_fn(struct work_struct *work)
+{
+	mutex_lock(&aeration_reg_lock);
+	if (!aeration_engine.backend)
+		aeration_choose();
+	mutex_unlock(&aeration_reg_lock);
 }
 
 /*

@@ -622,6 +622,11 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 	return true;
 }
 
+bool aerg_pageblock_isolated(unsigned long pfn)
+{
+	return mb_pages[pfn].mt == MB_MT_ISOLATE;
+}
+
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order)
 {

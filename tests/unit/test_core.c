@@ -803,6 +803,34 @@ static void test_merge_while_isolated(void)
 	CHECK_STATE();
 }
 
+/* Its pageblock isolated while the block is out: it comes back unmarked. */
+static long isolate_block;
+
+static void isolate_during_report(const struct aer_block *blocks, unsigned int nr)
+{
+	(void)blocks;
+	(void)nr;
+	mb_set_pageblock_mt(isolate_block, MB_MT_ISOLATE);
+}
+
+static void test_isolated_while_out(void)
+{
+	long a, b;
+
+	setup(true, 9, 1);
+	a = mb_alloc(9, 1);
+	b = mb_alloc(9, 1);
+	CHECK(a >= 0 && (a ^ b) == 512);	/* buddies: a cannot merge */
+	mb_free(a, 9);
+	isolate_block = a;
+	tb.during_report = isolate_during_report;
+	aer_pass(&mb_engine);
+	CHECK(mb_pages[a].buddy && mb_pages[a].mt == MB_MT_ISOLATE);
+	CHECK(!mb_pages[a].aerated && !mb_pages[a].gone);
+	CHECK(tb.reclaims == 1 && tb.last_reclaim_pfn == (unsigned long)a);
+	CHECK_STATE();
+}
+
 static void test_deactivate(void)
 {
 	setup(true, 9, 32);
@@ -948,6 +976,7 @@ int main(void)
 	RUN(test_watermark);
 	RUN(test_isolate);
 	RUN(test_merge_while_isolated);
+	RUN(test_isolated_while_out);
 	RUN(test_deactivate);
 	RUN(test_deactivate_frames_out);
 	RUN(test_backend_order);
