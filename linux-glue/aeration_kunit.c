@@ -55,6 +55,25 @@ static int kt_find_gone(unsigned long pfn)
 	return -1;
 }
 
+/* No page of the block at @page may be one the backend still has. */
+static void kt_expect_back(struct kunit *test, struct page *page,
+			   unsigned int order)
+{
+	unsigned long j;
+
+	for (j = 0; j < (1UL << order); j++)
+		KUNIT_EXPECT_EQ(test, kt_find_gone(page_to_pfn(page) + j), -1);
+}
+
+/* The hypervisor has memory again: the next pass offers every held block. */
+static bool kt_retry_held_now(void)
+{
+	mutex_lock(&aeration_lock);
+	aeration_engine.last_retry_ns = 0;
+	mutex_unlock(&aeration_lock);
+	return aeration_run_pass();
+}
+
 static int kt_reclaim(struct aer_backend *b, unsigned long pfn,
 		      unsigned int order)
 {
@@ -230,7 +249,6 @@ static void aeration_test_reclaim_failure_holds(struct kunit *test)
 {
 	struct page *pages[16];
 	unsigned int order = pageblock_order;
-	unsigned long j;
 	int i, n = 0;
 
 	kt_use_reclaim(test);
@@ -244,8 +262,7 @@ static void aeration_test_reclaim_failure_holds(struct kunit *test)
 			break;
 		n++;
 		KUNIT_EXPECT_FALSE(test, PageReported(pages[i]));
-		for (j = 0; j < (1UL << order); j++)
-			KUNIT_EXPECT_EQ(test, kt_find_gone(page_to_pfn(pages[i]) + j), -1);
+		kt_expect_back(test, pages[i], order);
 	}
 	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
 	KUNIT_EXPECT_GT(test, n, 0);
@@ -254,10 +271,7 @@ static void aeration_test_reclaim_failure_holds(struct kunit *test)
 		__free_pages(pages[i], order);
 
 	/* Memory again: the next pass gives every held block back. */
-	mutex_lock(&aeration_lock);
-	aeration_engine.last_retry_ns = 0;
-	mutex_unlock(&aeration_lock);
-	aeration_run_pass();
+	kt_retry_held_now();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&aeration_engine.stats.returned), 0L);
 	/* The retry reclaimed under the zone lock, as the allocator does. */
@@ -276,7 +290,6 @@ static void aeration_test_hold_bounded(struct kunit *test)
 	unsigned int order = pageblock_order - 1;
 	long blocks = 0, pages = 0, marked;
 	struct page *pages_got[64];
-	unsigned long j;
 	int i, n;
 
 	kt_use_reclaim(test);
@@ -301,14 +314,10 @@ static void aeration_test_hold_bounded(struct kunit *test)
 	for (i = 0; i < n; i++) {
 		if (!pages_got[i])
 			continue;
-		for (j = 0; j < (1UL << order); j++)
-			KUNIT_EXPECT_EQ(test, kt_find_gone(page_to_pfn(pages_got[i]) + j), -1);
+		kt_expect_back(test, pages_got[i], order);
 		__free_pages(pages_got[i], order);
 	}
-	mutex_lock(&aeration_lock);
-	aeration_engine.last_retry_ns = 0;
-	mutex_unlock(&aeration_lock);
-	aeration_run_pass();
+	kt_retry_held_now();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
 	KUNIT_EXPECT_EQ(test, kt.bad_context, 0UL);
 }
@@ -333,10 +342,7 @@ static void aeration_test_deactivate_frames_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aeration_activate(&other), -EBUSY);
 
 	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
-	mutex_lock(&aeration_lock);
-	aeration_engine.last_retry_ns = 0;
-	mutex_unlock(&aeration_lock);
-	KUNIT_EXPECT_FALSE(test, aeration_run_pass());
+	KUNIT_EXPECT_FALSE(test, kt_retry_held_now());
 	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.reclaimer));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&aeration_engine.stats.held_pages), 0L);
 	KUNIT_EXPECT_EQ(test, kt.nr_gone, 0U);
@@ -455,10 +461,7 @@ static void aeration_test_preference_waits(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.reclaimer), &v);
 
 	WRITE_ONCE(aeration_engine.fail_reclaim_every, 0);
-	mutex_lock(&aeration_lock);
-	aeration_engine.last_retry_ns = 0;
-	mutex_unlock(&aeration_lock);
-	aeration_run_pass();
+	kt_retry_held_now();
 	for (i = 0; i < 50 && READ_ONCE(aeration_engine.backend) != &h; i++)
 		msleep(100);
 	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), &h);
