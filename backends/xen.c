@@ -3,31 +3,42 @@
  * Xen backend: give free frames back to Xen with XENMEM_decrease_reservation
  * and take them back with XENMEM_populate_physmap before the allocator hands
  * the block out.  A "reclaim before reuse" backend: after report() the frames
- * are gone (on PV the direct map has no PTE for them, on HVM/PVH the gfns
- * read as all-ones), so the engine calls reclaim() from the allocator, zone
- * lock held and interrupts off.  If Xen has no memory for them, the engine
- * holds the block (see aer_hold()) and offers it again later.
+ * are gone (on PV the direct map has no PTE for them, on PVH/HVM the gfns
+ * are not in Xen's p2m and touching one kills the domain), so the engine
+ * calls reclaim() from the allocator, zone lock held and interrupts off.  If
+ * Xen has no memory for them, the engine holds the block (see aer_hold())
+ * and offers it again later.
  *
- * Frames go in batches of at most 512 per hypercall, as drivers/xen/balloon.c
- * does.  On PV the guest keeps the p2m and its direct map in step, as
- * drivers/xen/mem-reservation.c does, but with one batched mmu_update per
- * batch instead of one hypercall per page, and no BUG() on failure.
+ * What is gone is known per frame, so a report or reclaim that fails half
+ * way leaves nothing to undo and a retry populates each gone frame once:
+ * PV keeps its p2m (INVALID_P2M_ENTRY), PVH/HVM a bitmap of its own.
+ *
+ * As drivers/xen/balloon.c does: frames go in batches of at most 512 per
+ * hypercall, they are scrubbed first (xen_scrub_pages, since Xen does not
+ * scrub what a live domain frees), and on PV the p2m and the direct map
+ * follow, here in one batched mmu_update per batch and with no BUG() on
+ * failure.  PVH/HVM take an aligned 2 MiB back as one extent_order 9
+ * extent, so that Xen maps it with a superpage again.
  */
 #define pr_fmt(fmt) "aeration: xen: " fmt
 
+#include <linux/bitmap.h>
 #include <linux/init.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
-#include <asm/tlbflush.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
 #include <xen/features.h>
 #include <xen/interface/memory.h>
+#include <xen/mem-reservation.h>
 #include <xen/xen.h>
 
 #include "../core/backend.h"
 
 #define XEN_BATCH	512	/* frames per hypercall */
+#define XEN_SUPER_ORDER	9	/* 2 MiB: one extent on PVH/HVM */
 
 struct aer_xen_buf {
 	xen_pfn_t frames[XEN_BATCH];
@@ -39,16 +50,20 @@ static DEFINE_PER_CPU(struct aer_xen_buf, aer_xen_buf);
 /* report() runs under aeration_lock: one buffer. */
 static struct aer_xen_buf aer_xen_report_buf;
 
+/* PVH/HVM: a set bit is a gfn with Xen.  Gfns past the map are never given. */
+static unsigned long *aer_xen_gone_map;
+static unsigned long aer_xen_map_pfns;
+
 static bool aer_xen_pv(void)
 {
 	return !xen_feature(XENFEAT_auto_translated_physmap);
 }
 
 static int aer_xen_memory_op(unsigned int cmd, xen_pfn_t *frames,
-			     unsigned int n)
+			     unsigned int n, unsigned int order)
 {
 	struct xen_memory_reservation res = {
-		.extent_order = 0,
+		.extent_order = order,
 		.domid = DOMID_SELF,
 		.nr_extents = n,
 	};
@@ -57,9 +72,46 @@ static int aer_xen_memory_op(unsigned int cmd, xen_pfn_t *frames,
 	return HYPERVISOR_memory_op(cmd, &res);
 }
 
+/* Is the frame of @pfn with Xen? */
+static bool aer_xen_gone(unsigned long pfn)
+{
+	if (aer_xen_pv())
+		return __pfn_to_mfn(pfn) == INVALID_P2M_ENTRY;
+	return test_bit(pfn, aer_xen_gone_map);
+}
+
+/*
+ * Every vCPU's TLB, by hypercall: reclaim() runs with interrupts off, where
+ * flush_tlb_all()'s IPIs may deadlock.
+ */
+static int aer_xen_flush_tlbs(void)
+{
+	struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_ALL };
+
+	return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+/*
+ * Zero @n free pages from @pfn, or write the poison page_poison= checks.
+ * debug_pagealloc keeps free pages unmapped: map them meanwhile.
+ */
+static void aer_xen_fill(unsigned long pfn, unsigned int n, bool poison)
+{
+	unsigned int i;
+
+	debug_pagealloc_map_pages(pfn_to_page(pfn), n);
+	for (i = 0; i < n; i++) {
+		if (poison)
+			kernel_poison_pages(pfn_to_page(pfn + i), 1);
+		else
+			clear_highpage(pfn_to_page(pfn + i));
+	}
+	debug_pagealloc_unmap_pages(pfn_to_page(pfn), n);
+}
+
 /*
  * PV: point the direct-map PTE of each pfn at frames[i], or clear it
- * (frames == NULL), in one hypercall.
+ * (map false), in one hypercall.
  */
 static int aer_xen_map(struct aer_xen_buf *buf, unsigned long pfn,
 		       unsigned int n, bool map)
@@ -83,152 +135,82 @@ static int aer_xen_map(struct aer_xen_buf *buf, unsigned long pfn,
 	return 0;
 }
 
-/* Make n frames from pfn ours again; on failure they are still gone. */
+/*
+ * PVH/HVM: hand @n gfns from @pfn to Xen, or take them (populate).  Returns
+ * how many moved, from the first, or Xen's error.  Taken back, an aligned
+ * 2 MiB is one extent_order 9 extent: one 2 MiB frame, which Xen maps with
+ * one superpage entry.  Given, it is 512 extents: Xen frees an extent 4 KiB
+ * at a time (guest_remove_page()) and counts only whole extents done, so a
+ * 2 MiB extent that failed half way would leave gfns gone we cannot name.
+ */
+static int aer_xen_gfns(struct aer_xen_buf *buf, unsigned int cmd,
+			unsigned long pfn, unsigned int n)
+{
+	unsigned int i;
+
+	if (cmd == XENMEM_populate_physmap && n == 1U << XEN_SUPER_ORDER &&
+	    IS_ALIGNED(pfn, n)) {
+		buf->frames[0] = pfn;
+		if (aer_xen_memory_op(cmd, buf->frames, 1, XEN_SUPER_ORDER) == 1)
+			return n;
+		/* No free 2 MiB with Xen, or the order refused: 4 KiB ones. */
+	}
+	for (i = 0; i < n; i++)
+		buf->frames[i] = pfn + i;
+	return aer_xen_memory_op(cmd, buf->frames, n, 0);
+}
+
+/*
+ * Bring back the gone frames of a run of @n from @pfn, all of which are
+ * gone.  0, or an error with the frames not brought back still gone and
+ * the others back: nothing to undo.
+ */
 static int aer_xen_populate(struct aer_xen_buf *buf, unsigned long pfn,
 			    unsigned int n)
 {
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < n; i++)
-		buf->frames[i] = pfn + i;
-	rc = aer_xen_memory_op(XENMEM_populate_physmap, buf->frames, n);
-	if (rc != n) {
-		/* Give back a partial success so the block is uniform. */
-		if (rc > 0 && aer_xen_memory_op(XENMEM_decrease_reservation,
-						buf->frames, rc) != rc)
-			pr_err("cannot undo a partial populate at pfn %#lx\n", pfn);
-		return -ENOMEM;
-	}
-	if (!aer_xen_pv())
-		return 0;
-	/* The p2m says "back" only once the direct map is. */
-	if (aer_xen_map(buf, pfn, n, true))
-		goto undo;
-	for (i = 0; i < n; i++)
-		if (!__set_phys_to_machine(pfn + i, buf->frames[i]))
+	if (!aer_xen_pv()) {
+		rc = max(aer_xen_gfns(buf, XENMEM_populate_physmap, pfn, n), 0);
+		for (i = 0; i < rc; i++)
+			clear_bit(pfn + i, aer_xen_gone_map);
+	} else {
+		for (i = 0; i < n; i++)
+			buf->frames[i] = pfn + i;
+		rc = aer_xen_memory_op(XENMEM_populate_physmap, buf->frames, n, 0);
+		if (rc < 0)
+			rc = 0;
+		/* The p2m says "back" only once the direct map is. */
+		if (rc && aer_xen_map(buf, pfn, rc, true))
 			goto undo;
-	return 0;
+		for (i = 0; i < rc; i++)
+			if (!__set_phys_to_machine(pfn + i, buf->frames[i]))
+				goto undo;
+	}
+	/* Xen's frames hold anything: what the allocator expects in free pages. */
+	if (rc && page_poisoning_enabled_static())
+		aer_xen_fill(pfn, rc, true);
+	else if (rc && want_init_on_free())
+		aer_xen_fill(pfn, rc, false);
+	return rc == n ? 0 : -ENOMEM;
 undo:
-	/* Back to gone, all n of them, so a retry populates each once. */
-	aer_xen_map(buf, pfn, n, false);
-	for (i = 0; i < n; i++)
+	/* Back to gone, so a retry populates each once. */
+	aer_xen_map(buf, pfn, rc, false);
+	for (i = 0; i < rc; i++)
 		__set_phys_to_machine(pfn + i, INVALID_P2M_ENTRY);
-	flush_tlb_all();
-	if (aer_xen_memory_op(XENMEM_decrease_reservation, buf->frames, n) != n)
+	if (aer_xen_flush_tlbs() ||
+	    aer_xen_memory_op(XENMEM_decrease_reservation, buf->frames, rc, 0) != rc)
 		pr_err("cannot undo a populate at pfn %#lx\n", pfn);
 	return -EFAULT;
 }
 
-/*
- * Give n frames from pfn to Xen.  On failure they are ours and mapped again,
- * except -ENOMEM: some could not be taken back and are still with Xen.
- */
-static int aer_xen_give(struct aer_xen_buf *buf, unsigned long pfn,
-			unsigned int n)
+/* Bring back every gone frame of [pfn, pfn + pages). */
+static int aer_xen_back(struct aer_xen_buf *buf, unsigned long pfn,
+			unsigned long pages)
 {
-	unsigned int i;
-	int rc;
-
-	for (i = 0; i < n; i++)
-		buf->frames[i] = aer_xen_pv() ? pfn_to_mfn(pfn + i) : pfn + i;
-
-	if (aer_xen_pv()) {
-		if (aer_xen_map(buf, pfn, n, false))
-			goto remap;
-		for (i = 0; i < n; i++)
-			__set_phys_to_machine(pfn + i, INVALID_P2M_ENTRY);
-		/* No CPU may keep a translation to a frame Xen reuses. */
-		flush_tlb_all();
-	}
-
-	rc = aer_xen_memory_op(XENMEM_decrease_reservation, buf->frames, n);
-	if (rc == n)
-		return 0;
-
-	pr_err_ratelimited("decrease_reservation gave %d of %u frames\n", rc, n);
-	/* Frames [0, rc) are gone: take them back.  The rest are intact. */
-	if (rc > 0 && aer_xen_populate(buf, pfn, rc)) {
-		pr_err("frames at pfn %#lx stay with Xen\n", pfn);
-		if (!aer_xen_pv())
-			return -ENOMEM;
-		/* frames[rc, n) still hold the mfns Xen did not take. */
-		memmove(buf->frames, buf->frames + rc,
-			(n - rc) * sizeof(buf->frames[0]));
-		for (i = 0; i < n - rc; i++)
-			__set_phys_to_machine(pfn + rc + i, buf->frames[i]);
-		if (aer_xen_map(buf, pfn + rc, n - rc, true))
-			pr_err("cannot remap pfn %#lx\n", pfn + rc);
-		return -ENOMEM;
-	}
-	if (!aer_xen_pv())
-		return -EIO;
-	/* frames[] holds the new mfns of [0, rc) and the old ones of the rest. */
-remap:
-	for (i = 0; i < n; i++)
-		__set_phys_to_machine(pfn + i, buf->frames[i]);
-	if (aer_xen_map(buf, pfn, n, true))
-		pr_err("cannot remap pfn %#lx\n", pfn);
-	return -EIO;
-}
-
-/* Take back the first @pages of a block; false if some stay with Xen. */
-static bool aer_xen_take_back(unsigned long pfn, unsigned long pages)
-{
-	unsigned long done;
-	bool ok = true;
-
-	for (done = 0; done < pages; done += XEN_BATCH)
-		if (aer_xen_populate(&aer_xen_report_buf, pfn + done,
-				     min_t(unsigned long, XEN_BATCH, pages - done)))
-			ok = false;
-	return ok;
-}
-
-static int aer_xen_report(struct aer_backend *b, struct aer_block *blocks,
-			  unsigned int nr)
-{
-	unsigned long pages, done;
-	unsigned int i;
+	unsigned long i, n;
 	int err = 0;
-
-	for (i = 0; i < nr && !err; i++) {
-		pages = 1UL << blocks[i].order;
-		for (done = 0; done < pages && !err; done += XEN_BATCH)
-			err = aer_xen_give(&aer_xen_report_buf, blocks[i].pfn + done,
-					   min_t(unsigned long, XEN_BATCH, pages - done));
-		/* -ENOMEM: some frames of this chunk stayed with Xen. */
-		if (err == -ENOMEM ||
-		    (err && done > XEN_BATCH &&
-		     !aer_xen_take_back(blocks[i].pfn, done - XEN_BATCH)))
-			blocks[i].held = true;
-	}
-	if (!err)
-		return 0;
-
-	/* All or nothing: take back the blocks this call already gave. */
-	for (i--; i--; )
-		if (!aer_xen_take_back(blocks[i].pfn, 1UL << blocks[i].order))
-			blocks[i].held = true;
-	return err;
-}
-
-/*
- * Is the frame of @pfn with Xen?  On PV the p2m says, so a block that is
- * partly back (a report or reclaim that failed half way) can be reclaimed
- * again without populating a frame twice.  HVM cannot tell: assume so.
- */
-static bool aer_xen_gone(unsigned long pfn)
-{
-	return !aer_xen_pv() || __pfn_to_mfn(pfn) == INVALID_P2M_ENTRY;
-}
-
-static int aer_xen_reclaim(struct aer_backend *b, unsigned long pfn,
-			   unsigned int order)
-{
-	struct aer_xen_buf *buf = this_cpu_ptr(&aer_xen_buf);
-	unsigned long pages = 1UL << order, i, j, n;
-	int err;
 
 	for (i = 0; i < pages; i += n) {
 		if (!aer_xen_gone(pfn + i)) {
@@ -241,36 +223,117 @@ static int aer_xen_reclaim(struct aer_backend *b, unsigned long pfn,
 			;
 		err = aer_xen_populate(buf, pfn + i, n);
 		if (err)
-			goto undo;
+			return err;
 	}
 	return 0;
-undo:
-	/*
-	 * HVM cannot tell a present gfn from a gone one, so a retry will
-	 * populate the whole block: give back what this call brought in.
-	 */
-	for (; !aer_xen_pv() && i; i -= n) {
-		n = min_t(unsigned long, XEN_BATCH, i);
-		for (j = 0; j < n; j++)
-			buf->frames[j] = pfn + i - n + j;
-		if (aer_xen_memory_op(XENMEM_decrease_reservation,
-				      buf->frames, n) != n)
-			pr_err("cannot undo a populate at pfn %#lx\n", pfn);
+}
+
+/*
+ * Give @n frames from @pfn to Xen.  Error: Xen took the first few, or
+ * none; each frame is either gone or ours and mapped, as aer_xen_gone()
+ * says.
+ */
+static int aer_xen_give(struct aer_xen_buf *buf, unsigned long pfn,
+			unsigned int n)
+{
+	unsigned int i;
+	int rc;
+
+	/* Xen gives the frames to the next domain as they are. */
+	if (READ_ONCE(xen_scrub_pages))
+		aer_xen_fill(pfn, n, false);
+
+	if (!aer_xen_pv()) {
+		rc = aer_xen_gfns(buf, XENMEM_decrease_reservation, pfn, n);
+		for (i = 0; (int)i < rc; i++)
+			set_bit(pfn + i, aer_xen_gone_map);
+		if (rc == n)
+			return 0;
+		goto fail;
 	}
+	for (i = 0; i < n; i++)
+		buf->frames[i] = pfn_to_mfn(pfn + i);
+	rc = 0;
+	if (aer_xen_map(buf, pfn, n, false))
+		goto remap;
+	for (i = 0; i < n; i++)
+		__set_phys_to_machine(pfn + i, INVALID_P2M_ENTRY);
+	/* No CPU may keep a translation to a frame Xen reuses. */
+	if (aer_xen_flush_tlbs())
+		goto remap;
+	rc = aer_xen_memory_op(XENMEM_decrease_reservation, buf->frames, n, 0);
+	if (rc == n)
+		return 0;
+	pr_err_ratelimited("decrease_reservation gave %d of %u frames\n", rc, n);
+	if (rc < 0)
+		rc = 0;
+remap:
+	/* frames[rc, n) still hold the mfns Xen did not take. */
+	for (i = rc; i < n; i++)
+		__set_phys_to_machine(pfn + i, buf->frames[i]);
+	memmove(buf->frames, buf->frames + rc, (n - rc) * sizeof(buf->frames[0]));
+	if (aer_xen_map(buf, pfn + rc, n - rc, true))
+		pr_err("cannot remap pfn %#lx\n", pfn + rc);
+	return -EIO;
+fail:
+	pr_err_ratelimited("decrease_reservation gave %d of %u frames\n", rc, n);
+	return -EIO;
+}
+
+static int aer_xen_report(struct aer_backend *b, struct aer_block *blocks,
+			  unsigned int nr)
+{
+	unsigned long pages, done = 0;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (!aer_xen_pv() && blocks[i].pfn + (1UL << blocks[i].order) >
+		    aer_xen_map_pfns) {
+			pr_err_ratelimited("pfn %#lx is past the gfns tracked\n",
+					   blocks[i].pfn);
+			err = -ERANGE;
+			break;
+		}
+		pages = 1UL << blocks[i].order;
+		for (done = 0; done < pages && !err; done += XEN_BATCH) {
+			err = aer_xen_give(&aer_xen_report_buf, blocks[i].pfn + done,
+					   min_t(unsigned long, XEN_BATCH, pages - done));
+			/* Xen may take ~50 ms a batch (PVH under TCG). */
+			cond_resched();
+		}
+		if (err)
+			break;
+	}
+	if (!err)
+		return 0;
+
+	/*
+	 * All or nothing: take back what this call gave, the failed block's
+	 * first @done pages included.  What Xen keeps is held.
+	 */
+	if (i < nr && done &&
+	    aer_xen_back(&aer_xen_report_buf, blocks[i].pfn, done))
+		blocks[i].held = true;
+	while (i--)
+		if (aer_xen_back(&aer_xen_report_buf, blocks[i].pfn,
+				 1UL << blocks[i].order))
+			blocks[i].held = true;
 	return err;
+}
+
+static int aer_xen_reclaim(struct aer_backend *b, unsigned long pfn,
+			   unsigned int order)
+{
+	return aer_xen_back(this_cpu_ptr(&aer_xen_buf), pfn, 1UL << order);
 }
 
 static bool aer_xen_probe(struct aer_backend *b)
 {
 	if (!xen_domain())
 		return false;
-	/*
-	 * PVH/HVM: untested under a real Xen, and after a report that Xen
-	 * half took and that could not be undone, the guest cannot tell
-	 * which gfns of the held block are back.  PV keeps its own p2m.
-	 */
-	if (!aer_xen_pv()) {
-		pr_info("PVH/HVM guests not supported yet\n");
+	if (!aer_xen_pv() && !aer_xen_gone_map) {
+		pr_err("no memory for the gfn bitmap; not used\n");
 		return false;
 	}
 	return true;
@@ -286,8 +349,21 @@ static struct aer_backend aer_xen = {
 
 static int __init aer_xen_init(void)
 {
-	if (xen_domain())
-		aeration_register(&aer_xen);
+	if (!xen_domain())
+		return 0;
+	/*
+	 * A dom0 opts in with aeration=xen: the toolstack gives what dom0
+	 * hands back to new domains, and dom0's next allocations then wait
+	 * on reclaims that fail.
+	 */
+	aer_xen.opt_in = xen_initial_domain();
+	if (!aer_xen_pv()) {
+		/* One bit per gfn of RAM: 32 KiB per GiB. */
+		aer_xen_map_pfns = max_pfn;
+		aer_xen_gone_map = kvcalloc(BITS_TO_LONGS(max_pfn),
+					    sizeof(long), GFP_KERNEL);
+	}
+	aeration_register(&aer_xen);
 	return 0;
 }
 subsys_initcall(aer_xen_init);

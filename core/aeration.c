@@ -319,7 +319,10 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 		atomic_long_inc(&e->stats.injected);
 		err = -EIO;
 	} else {
+		unsigned long long t0 = aerg_clock_ns();
+
 		err = b->report(b, e->batch, e->nr);
+		atomic_long_add(aerg_clock_ns() - t0, &e->stats.report_ns);
 	}
 	atomic_long_inc(err ? &e->stats.report_failures : &e->stats.reports);
 	/* A backend may raise its minimum order when the host asks (Hyper-V). */

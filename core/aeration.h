@@ -59,6 +59,7 @@ struct aer_stats {
 	atomic_long_t reused[AER_MAX_ORDERS];	/* marked blocks that left */
 	atomic_long_t reports;			/* successful report calls */
 	atomic_long_t report_failures;		/* including injected ones */
+	atomic_long_t report_ns;		/* time spent in report() */
 	atomic_long_t injected;			/* failures made up by fail_every */
 	atomic_long_t reclaims;			/* backend reclaim calls */
 	atomic_long_t reclaim_failures;
@@ -143,6 +144,7 @@ unsigned long aer_stat_sum(atomic_long_t *per_order, bool pages);
 
 struct aer_policy {
 	bool off;
+	bool named;				/* a list, not "auto" */
 	unsigned int nr;			/* backends allowed */
 	enum aer_backend_id pref[AER_NR_BACKENDS];	/* most preferred first */
 };

@@ -53,6 +53,8 @@ struct aer_backend {
 	unsigned int order;
 	bool has_order;
 	unsigned int capacity;		/* most blocks in one report() */
+	/* Used only if aeration= names it, never by "auto" (a Xen dom0). */
+	bool opt_in;
 
 	/* Is this backend's hypervisor here?  NULL: it registers itself. */
 	bool (*probe)(struct aer_backend *b);

@@ -28,6 +28,7 @@ static void aer_policy_auto(struct aer_policy *p)
 	unsigned int i;
 
 	p->off = false;
+	p->named = false;
 	p->nr = AER_NR_BACKENDS;
 	for (i = 0; i < AER_NR_BACKENDS; i++)
 		p->pref[i] = i;
@@ -69,6 +70,7 @@ void aer_policy_parse(struct aer_policy *p, const char *val)
 	}
 
 	p->nr = 0;
+	p->named = true;
 	for (tok = val; *tok; tok = *end ? end + 1 : end) {
 		end = strchr(tok, ',');
 		if (!end)

@@ -427,6 +427,15 @@ static void aeration_test_preference(struct kunit *test)
 		aeration_unregister(first);
 		KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
 	}
+	/* An opt-in backend (a Xen dom0's): never by auto, when named yes. */
+	v.opt_in = true;
+	aer_policy_parse(&aeration_policy, "auto");
+	aeration_register(&v);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+	aer_policy_parse(&aeration_policy, "virtio");
+	aeration_register(&v);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), &v);
+	aeration_unregister(&v);
 	aeration_policy = saved;
 	KUNIT_EXPECT_EQ(test, kt_count_marked(), 0UL);
 }

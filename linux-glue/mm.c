@@ -426,6 +426,11 @@ void aeration_register(struct aer_backend *b)
 		pr_info("%s backend not in aeration= list, not used\n", name);
 		return;
 	}
+	if (b->opt_in && !aeration_policy.named) {
+		pr_info("%s backend used only when named (aeration=%s)\n",
+			name, name);
+		return;
+	}
 	/*
 	 * SEV or TDX: free memory is private, and a host that drops a private
 	 * page leaves the guest a page it must not touch (SNP, TDX) or one

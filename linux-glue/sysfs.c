@@ -118,6 +118,7 @@ static struct aer_counter_attr counters[] = {
 	{ __ATTR(reports, 0444, counter_show, NULL), &aeration_engine.stats.reports },
 	{ __ATTR(report_failures, 0444, counter_show, NULL),
 	  &aeration_engine.stats.report_failures },
+	{ __ATTR(report_ns, 0444, counter_show, NULL), &aeration_engine.stats.report_ns },
 	{ __ATTR(reclaims, 0444, counter_show, NULL), &aeration_engine.stats.reclaims },
 	{ __ATTR(reclaim_failures, 0444, counter_show, NULL),
 	  &aeration_engine.stats.reclaim_failures },

@@ -2,7 +2,7 @@
 /*
  * Xen in the test guest: Xen's view of a domain from /xenaer (libxenctrl,
  * static), and the domu mode, in which this kernel is a Xen dom0 that
- * starts xenstored and xenconsoled, creates a PV domU with xl (this
+ * starts xenstored and xenconsoled, creates a PV or PVH domU with xl (this
  * kernel, this initramfs, aer.mode=xen aer.domu=1) and relays the domU's
  * console, filling in Xen's view of the domU where a line says " @xen".
  */
@@ -189,7 +189,7 @@ bool xen_host(long mib)
 		"/var/log/xen/console", "/var/run/xen", "/var/lock", "/run", "/etc",
 		"/etc/xen",
 	};
-	char cfg[1024], aer[16] = "xen", buf[4096], out[512];
+	char cfg[1024], aer[16] = "xen", type[8] = "pv", buf[4096], out[512];
 	double t0, t_freed = 0, lag = 0;
 	size_t used = 0, i;
 	bool done = false;
@@ -203,12 +203,13 @@ bool xen_host(long mib)
 	/* xenconsoled gives each domU console a pty */
 	mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
 	cmdline_get("aer.domu_aeration=", aer, sizeof(aer));
+	cmdline_get("aer.domu_type=", type, sizeof(type));
 	snprintf(cfg, sizeof(cfg),
-		 "name = \"aerdomu\"\ntype = \"pv\"\nkernel = \"/domu/bzImage\"\n"
+		 "name = \"aerdomu\"\ntype = \"%s\"\nkernel = \"/domu/bzImage\"\n"
 		 "ramdisk = \"/domu/initramfs.cpio.gz\"\nmemory = %ld\nvcpus = 2\n"
 		 "on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"destroy\"\n"
 		 "extra = \"console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.domu=1 aer.mib=%ld\"\n",
-		 mib * 2, aer, mib);
+		 type, mib * 2, aer, mib);
 	f = fopen("/etc/xen/aerdomu.cfg", "w");
 	if (!f || fputs(cfg, f) < 0 || fclose(f)) {
 		printf(AER_ERROR " cannot write /etc/xen/aerdomu.cfg\n");

@@ -33,6 +33,7 @@ struct opts {
 	int repeat;		/* bench */
 	long mib;
 	bool domu;		/* xen-domu: the test runs in a PV domU */
+	bool pvh;		/* xen-pvh, xen-domu-pvh: PVH dom0 or domU */
 };
 extern struct opts opt;
 

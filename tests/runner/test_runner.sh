@@ -62,10 +62,10 @@ judge virtio virtio-unmarked.txt 1 '^PASS device_del: no free page left marked a
 	"virtio: nothing marked after device_del passes that verdict"
 judge virtio virtio-off-unmeasured.txt 1 '^FAIL device_del: QEMU took device_del in the middle of reporting \(0 of' \
 	"virtio: no device_del unless a tenth of the memory came back first"
-judge xen xen-off-unmeasured.txt 1 '^FAIL off: Xen free memory and tot_pages measured and unchanged \(0 -> 0 MiB' \
-	"xen: aeration=off without Xen's view on the lines fails"
-judge xen xen-off-measured.txt 1 '^PASS off: Xen free memory and tot_pages measured and unchanged' \
-	"xen: aeration=off with Xen's view measured and unchanged passes that verdict"
+judge xen xen-off-unmeasured.txt 1 '^FAIL auto: Xen free memory and tot_pages measured and unchanged \(0 -> 0 MiB' \
+	"xen: dom0's aeration=auto without Xen's view on the lines fails"
+judge xen xen-off-measured.txt 1 '^PASS auto: Xen free memory and tot_pages measured and unchanged' \
+	"xen: dom0's aeration=auto with Xen's view measured and unchanged passes that verdict"
 
 # make check's table.
 sum() {

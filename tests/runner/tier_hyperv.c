@@ -119,7 +119,7 @@ static void hv_run(struct tf *t, struct guest *g, struct hv_host *h,
 static void reuse_verdict(const char *who, const struct tf *t)
 {
 	verdict(memfree_back(t) && t->reused && t->reuse_bad == 0,
-		"%s: MemFree + Slab back within 2%% (start %ld kB, end %ld kB), %ld MiB reallocated with the pattern intact (%ld bad words)",
+		"%s: MemFree + Slab + Cached back within 2%% (start %ld kB, end %ld kB), %ld MiB reallocated with the pattern intact (%ld bad words)",
 		who, t->start_free_kb, t->end_free_kb, opt.mib, t->reuse_bad);
 }
 

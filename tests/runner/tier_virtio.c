@@ -95,7 +95,7 @@ static void row(const char *name, const struct tf *t)
 static void memfree_verdict(const char *who, const struct tf *t)
 {
 	verdict(memfree_back(t),
-		"%s: guest MemFree + Slab back within 2%% (start %ld kB, end %ld kB)",
+		"%s: guest MemFree + Slab + Cached back within 2%% (start %ld kB, end %ld kB)",
 		who, t->start_free_kb, t->end_free_kb);
 }
 

@@ -82,12 +82,14 @@ static void test_policy(void)
 	      !accepted(&p, AER_BACKEND_VIRTIO));
 	/* auto: every backend, in the documented order xen, hyperv, virtio. */
 	aer_policy_parse(&p, "auto");
+	CHECK(!p.named);	/* auto names no backend: opt-in ones stay out */
 	CHECK(!p.off && p.nr == AER_NR_BACKENDS && p.pref[0] == AER_BACKEND_XEN &&
 	      p.pref[1] == AER_BACKEND_HYPERV && p.pref[2] == AER_BACKEND_VIRTIO);
 	CHECK(accepted(&p, AER_BACKEND_XEN) && accepted(&p, AER_BACKEND_HYPERV) &&
 	      accepted(&p, AER_BACKEND_VIRTIO));
 	/* A list: its backends in the order given, no others. */
 	aer_policy_parse(&p, "virtio,xen");
+	CHECK(p.named);
 	CHECK(p.nr == 2 && p.pref[0] == AER_BACKEND_VIRTIO && p.pref[1] == AER_BACKEND_XEN);
 	CHECK(accepted(&p, AER_BACKEND_VIRTIO) && accepted(&p, AER_BACKEND_XEN));
 	CHECK(!accepted(&p, AER_BACKEND_HYPERV));
@@ -109,6 +111,7 @@ static void test_policy(void)
 	shim_log[0] = 0;
 	aer_policy_parse(&p, "nope,,zz");
 	CHECK(!p.off && p.nr == AER_NR_BACKENDS && strstr(shim_log, "using auto"));
+	CHECK(!p.named);
 
 	shim_log[0] = 0;
 	aer_policy_parse(&p, "xen,off");

@@ -148,6 +148,15 @@ static void test_register(void)
 	CHECK(b->report && b->reclaim, "a reclaim-before-reuse backend");
 	CHECK(b->capacity > 0 && b->capacity <= AER_MAX_CAPACITY);
 	CHECK(xsim.ncalls == 0, "registering makes no hypercall");
+	CHECK(!b->opt_in, "a domU is aerated by aeration=auto");
+
+	/* dom0 opts in: the toolstack would hand its memory to new domains. */
+	xs_reset(true);
+	xsim.dom0 = true;
+	CHECK(shim_subsys_initcall() == 0);
+	CHECK(xsim.registered == b && b->opt_in);
+	xs_reset(true);
+	CHECK(shim_subsys_initcall() == 0);
 }
 
 /* --- PV report ------------------------------------------------------------------ */
@@ -288,44 +297,41 @@ static void test_reclaim(void)
 	CHECK(!shim_log[0], "log: %s", shim_log);
 }
 
-/* Xen out of memory: -ENOMEM and nothing of the block stays with the guest. */
+/*
+ * Xen out of memory: -ENOMEM.  What Xen gave is kept, mapped and in the
+ * p2m; the rest stays gone, and a retry populates only that.
+ */
 static void test_reclaim_enomem(void)
 {
 	const unsigned long pfn = 1536;
-	unsigned long free1, tot1, i;
+	unsigned long free1, tot1;
 
 	xs_reset(true);
 	CHECK(report(pfn, 9) == 0);
 	free1 = xs_free_frames();
 	tot1 = xsim.tot_pages;
 
-	/* Xen has 100 frames: they are given back at once. */
 	xs_log_clear();
 	xsim.populate_left = 100;
 	CHECK(reclaim(pfn, 9) == -ENOMEM);
-	CHECK_TRACE("pop:512 dec:100");
+	CHECK_TRACE("pop:512 map:100");
 	CHECK(xsim.calls[0].rc == 100);
-	CHECK(memop_is(&xsim.calls[1], XENMEM_decrease_reservation, 100));
-	for (i = 0; i < 100; i++)
-		CHECK(xsim.calls[1].in[i] == xsim.calls[0].out[i],
-		      "the undo gives back exactly the new mfns");
-	CHECK(xsim.calls[1].rc == 100);
-	CHECK(xs_free_frames() == free1 && xsim.tot_pages == tot1);
-	CHECK(present(pfn, 512) == 0, "p2m still invalid, no PTE");
+	CHECK(present(pfn, 100) == 100 && present(pfn + 100, 412) == 0);
+	CHECK(xs_free_frames() == free1 - 100 && xsim.tot_pages == tot1 + 100);
 
-	/* Xen has none: nothing to undo. */
+	/* Xen has none: nothing happens. */
 	xs_log_clear();
 	xsim.populate_left = 0;
 	CHECK(reclaim(pfn, 9) == -ENOMEM);
-	CHECK_TRACE("pop:512");
-	CHECK(xs_free_frames() == free1 && xsim.tot_pages == tot1);
-	CHECK(present(pfn, 512) == 0);
+	CHECK_TRACE("pop:412");
+	CHECK(frames_are(xsim.calls[0].in, 412, pfn + 100, false));
+	CHECK(present(pfn, 512) == 100 && xsim.tot_pages == tot1 + 100);
 
-	/* Memory again: the block comes back whole. */
+	/* Memory again: the rest of the block comes back. */
 	xs_log_clear();
 	xsim.populate_left = -1;
 	CHECK(reclaim(pfn, 9) == 0);
-	CHECK_TRACE("pop:512 map:512");
+	CHECK_TRACE("pop:412 map:412");
 	CHECK(present(pfn, 512) == 512 && xsim.tot_pages == XS_PFNS);
 }
 
@@ -341,16 +347,16 @@ static void test_reclaim_half_back(void)
 	xs_log_clear();
 	xsim.populate_left = 700;
 	CHECK(reclaim(pfn, 10) == -ENOMEM);
-	CHECK_TRACE("pop:512 map:512 pop:512 dec:188");
-	CHECK(present(pfn, 512) == 512 && present(pfn + 512, 512) == 0);
-	CHECK(xsim.tot_pages == XS_PFNS - 512);
+	CHECK_TRACE("pop:512 map:512 pop:512 map:188");
+	CHECK(present(pfn, 700) == 700 && present(pfn + 700, 324) == 0);
+	CHECK(xsim.tot_pages == XS_PFNS - 324);
 
 	/* What aer_retry_held() does once Xen has memory. */
 	xs_log_clear();
 	xsim.populate_left = -1;
 	CHECK(reclaim(pfn, 10) == 0);
-	CHECK_TRACE("pop:512 map:512");
-	CHECK(frames_are(xsim.calls[0].in, 512, pfn + 512, false));
+	CHECK_TRACE("pop:324 map:324");
+	CHECK(frames_are(xsim.calls[0].in, 324, pfn + 700, false));
 	CHECK(present(pfn, 1024) == 1024);
 	CHECK(xsim.tot_pages == XS_PFNS && xs_free_frames() == free0);
 
@@ -393,10 +399,10 @@ static void test_report_decrease_partial(void)
 	xsim.decrease_left = 100;
 	CHECK(report(pfn, 9) == -EIO);
 	CHECK(!blk[0].held);
-	/* The 100 taken are populated again, then all 512 mapped. */
-	CHECK_TRACE("unmap:512 flush dec:512 pop:100 map:100 map:512");
+	/* The 412 not taken are mapped again, the 100 taken populated. */
+	CHECK_TRACE("unmap:512 flush dec:512 map:412 pop:100 map:100");
 	CHECK(xsim.calls[1].rc == 100);
-	pop = &xsim.calls[2];
+	pop = &xsim.calls[3];
 	CHECK(memop_is(pop, XENMEM_populate_physmap, 100));
 	CHECK(frames_are(pop->in, 100, pfn, false));
 	for (i = 0; i < 512; i++)
@@ -435,10 +441,11 @@ static void test_report_partial_batch(void)
 	CHECK(!blk[0].held && !blk[1].held && !blk[2].held);
 	CHECK_TRACE("unmap:512 flush dec:512 "			/* A */
 		    "unmap:512 flush dec:512 "			/* B, 1st half */
-		    "unmap:512 flush dec:512 pop:100 map:100 map:512 " /* 2nd */
-		    "pop:512 map:512 "				/* B, 1st half back */
+		    "unmap:512 flush dec:512 map:412 "		/* 2nd: 100 taken */
+		    "pop:512 map:512 pop:100 map:100 "		/* B back */
 		    "pop:512 map:512");				/* A back */
-	CHECK(frames_are(xsim.calls[9].in, 512, 2048, false));
+	CHECK(frames_are(xsim.calls[7].in, 512, 2048, false));
+	CHECK(frames_are(xsim.calls[9].in, 100, 2560, false));
 	CHECK(frames_are(xsim.calls[11].in, 512, 1024, false));
 	CHECK(present(1024, 512) == 512 && present(2048, 1024) == 1024);
 	CHECK(frames_are(xsim.p2m + 4096, 512, 4096, true), "C untouched");
@@ -499,7 +506,7 @@ static void test_report_takeback_enomem(void)
 	xs_reset(true);
 	xsim.decrease_left = 100;
 	xsim.populate_left = 0;
-	CHECK(report(pfn, 9) == -ENOMEM);
+	CHECK(report(pfn, 9) == -EIO);
 	CHECK(blk[0].held);
 	CHECK(present(pfn, 100) == 0, "the frames Xen took are gone, no PTE");
 	for (i = 100; i < 512; i++)
@@ -574,14 +581,43 @@ static void test_reclaim_mmu_fails(void)
 
 /* --- HVM / PVH: auto-translated ----------------------------------------------------------- */
 
+/* An auto-translated guest: xen.c's init again, for its gfn bitmap. */
+static void hvm_reset(void)
+{
+	xs_reset(false);
+	free(aer_xen_gone_map);
+	aer_xen_gone_map = NULL;
+	shim_subsys_initcall();
+}
+
+/* Gfns that xen.c's bitmap says are gone, in [pfn, pfn + n). */
+static unsigned long marked_gone(unsigned long pfn, unsigned long n)
+{
+	unsigned long i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += test_bit(pfn + i, aer_xen_gone_map);
+	return k;
+}
+
+/* A 2 MiB extent taken back at @pfn, as xen.c must ask for it. */
+static bool super_is(const struct xs_call *c, unsigned long pfn)
+{
+	return c->kind == XS_MEMOP && c->cmd == XENMEM_populate_physmap &&
+	       c->nr == 1 && c->extent_order == 9 && c->in[0] == pfn &&
+	       c->domid == DOMID_SELF && c->address_bits == 0;
+}
+
 static void test_hvm(void)
 {
 	const unsigned long pfn = 2048;
-	unsigned long free0, i;
+	unsigned long free0;
 
-	xs_reset(false);
+	hvm_reset();
+	CHECK(aer_xen_gone_map && aer_xen_map_pfns == XS_PFNS);
 	free0 = xs_free_frames();
 	CHECK(report(pfn, 10) == 0);
+	/* Given 4 KiB at a time: see aer_xen_gfns(). */
 	CHECK_TRACE("dec:512 dec:512");
 	CHECK(memop_is(&xsim.calls[0], XENMEM_decrease_reservation, 512));
 	CHECK(frames_are(xsim.calls[0].in, 512, pfn, false), "HVM gives gpfns");
@@ -590,17 +626,16 @@ static void test_hvm(void)
 	      "no p2m or PTE work: %u %u %u %u", xsim.lookups, xsim.xlats,
 	      xsim.set_p2m, xsim.flushes);
 	CHECK(present(pfn, 1024) == 0 && xsim.tot_pages == XS_PFNS - 1024);
+	CHECK(marked_gone(pfn, 1024) == 1024 && marked_gone(0, XS_PFNS) == 1024);
 
+	/* Taken back 2 MiB at a time. */
 	xs_log_clear();
 	CHECK(reclaim(pfn, 10) == 0);
-	CHECK_TRACE("pop:512 pop:512");
-	for (i = 0; i < 2; i++) {
-		CHECK(memop_is(&xsim.calls[i], XENMEM_populate_physmap, 512));
-		CHECK(frames_are(xsim.calls[i].in, 512, pfn + 512 * i, false));
-		CHECK(xsim.calls[i].handle == aer_xen_buf.frames);
-	}
+	CHECK_TRACE("pop2M:1 pop2M:1");
+	CHECK(super_is(&xsim.calls[0], pfn) && super_is(&xsim.calls[1], pfn + 512));
+	CHECK(xsim.calls[0].handle == aer_xen_buf.frames);
 	CHECK(!xsim.lookups && !xsim.xlats && !xsim.set_p2m && !xsim.flushes);
-	CHECK(present(pfn, 1024) == 1024);
+	CHECK(present(pfn, 1024) == 1024 && marked_gone(0, XS_PFNS) == 0);
 	CHECK(xsim.tot_pages == XS_PFNS && xs_free_frames() == free0);
 
 	/* Part of a batch taken: the taken part is populated again. */
@@ -611,6 +646,29 @@ static void test_hvm(void)
 	CHECK_TRACE("dec:512 pop:100");
 	CHECK(frames_are(xsim.calls[1].in, 100, pfn, false));
 	CHECK(present(pfn, 512) == 512 && xsim.tot_pages == XS_PFNS);
+	CHECK(marked_gone(0, XS_PFNS) == 0);
+}
+
+/* No free 2 MiB with Xen: 4 KiB extents; a block not aligned: the same. */
+static void test_hvm_no_super(void)
+{
+	const unsigned long pfn = 2048;
+
+	hvm_reset();
+	CHECK(report(pfn, 9) == 0);
+	xs_log_clear();
+	xsim.no_super = true;
+	CHECK(reclaim(pfn, 9) == 0);
+	CHECK_TRACE("pop2M:1 pop:512");
+	CHECK(memop_is(&xsim.calls[1], XENMEM_populate_physmap, 512));
+	CHECK(present(pfn, 512) == 512 && xsim.tot_pages == XS_PFNS);
+
+	xsim.no_super = false;
+	CHECK(report(pfn + 256, 8) == 0);
+	xs_log_clear();
+	CHECK(reclaim(pfn + 256, 8) == 0);
+	CHECK_TRACE("pop:256");
+	CHECK(marked_gone(0, XS_PFNS) == 0);
 }
 
 static void test_hvm_reclaim_enomem(void)
@@ -618,20 +676,23 @@ static void test_hvm_reclaim_enomem(void)
 	const unsigned long pfn = 2048;
 	unsigned long free1;
 
-	xs_reset(false);
+	hvm_reset();
 	CHECK(report(pfn, 9) == 0);
 	free1 = xs_free_frames();
 	xs_log_clear();
 	xsim.populate_left = 100;
 	CHECK(reclaim(pfn, 9) == -ENOMEM);
-	CHECK_TRACE("pop:512 dec:100");
-	CHECK(memop_is(&xsim.calls[1], XENMEM_decrease_reservation, 100));
-	CHECK(frames_are(xsim.calls[1].in, 100, pfn, false), "the undo gives gpfns");
-	CHECK(present(pfn, 512) == 0);
-	CHECK(xs_free_frames() == free1 && xsim.tot_pages == XS_PFNS - 512);
+	/* No 2 MiB, 100 4 KiB frames: kept, the rest stays gone. */
+	CHECK_TRACE("pop2M:1 pop:512");
+	CHECK(present(pfn, 100) == 100 && present(pfn + 100, 412) == 0);
+	CHECK(marked_gone(pfn, 512) == 412 && marked_gone(pfn + 100, 412) == 412);
+	CHECK(xs_free_frames() == free1 - 100 && xsim.tot_pages == XS_PFNS - 412);
 
 	xsim.populate_left = -1;
+	xs_log_clear();
 	CHECK(reclaim(pfn, 9) == 0);
+	CHECK_TRACE("pop:412");
+	CHECK(frames_are(xsim.calls[0].in, 412, pfn + 100, false));
 	CHECK(present(pfn, 512) == 512 && xsim.tot_pages == XS_PFNS);
 }
 
@@ -639,28 +700,147 @@ static void test_hvm_reclaim_enomem(void)
  * HVM, an order-10 reclaim fails after its first half: the block is held
  * and retried.  The retry must not populate a gfn that is back: Xen would
  * map a new frame over it and leave the old one with the domain, unmapped
- * (p2m_add_page()), 512 frames lost per retry.  HVM cannot tell which gfns
- * are back, so the failed reclaim gives its first half back again.
+ * (p2m_add_page()), 512 frames lost per retry.  The bitmap says which.
  */
 static void test_hvm_reclaim_half_back(void)
 {
 	const unsigned long pfn = 2048;
 	int err;
 
-	xs_reset(false);
+	hvm_reset();
 	CHECK(report(pfn, 10) == 0);
 	xsim.populate_left = 512;
+	xs_log_clear();
 	CHECK(reclaim(pfn, 10) == -ENOMEM);
-	CHECK(present(pfn, 1024) == 0);
+	CHECK_TRACE("pop2M:1 pop2M:1 pop:512");
+	CHECK(present(pfn, 512) == 512 && present(pfn + 512, 512) == 0);
 
 	xsim.populate_left = -1;
 	xs_log_clear();
 	err = reclaim(pfn, 10);
-	CHECK(!strcmp(xsim.trace, "pop:512 pop:512") && err == 0,
+	CHECK(!strcmp(xsim.trace, "pop2M:1") && err == 0,
 	      "the retry made \"%s\" and gives %d: %s", xsim.trace, err,
 	      xsim.err[0] ? xsim.err : "");
-	CHECK(frames_are(xsim.calls[0].in, 512, pfn, false));
+	CHECK(super_is(&xsim.calls[0], pfn + 512));
 	CHECK(present(pfn, 1024) == 1024 && xsim.tot_pages == XS_PFNS);
+}
+
+/*
+ * A report that fails and whose take-back fails too leaves a block with
+ * gfns back and gone in three stretches; it is held, and the retry
+ * populates exactly the gone stretch (xs_check() sees any gfn twice).
+ */
+static void test_hvm_mixed(void)
+{
+	const unsigned long pfn = 2048;
+
+	hvm_reset();
+	xsim.decrease_left = 512 + 100;
+	xsim.populate_left = 300;
+	CHECK(report(pfn, 10) == -EIO);
+	CHECK(blk[0].held);
+	CHECK(present(pfn, 300) == 300 && present(pfn + 300, 312) == 0 &&
+	      present(pfn + 612, 412) == 412);
+	CHECK(marked_gone(0, XS_PFNS) == 312);
+
+	xsim.decrease_left = xsim.populate_left = -1;
+	xs_log_clear();
+	CHECK(reclaim(pfn, 10) == 0);
+	CHECK_TRACE("pop:312");
+	CHECK(frames_are(xsim.calls[0].in, 312, pfn + 300, false));
+	CHECK(present(pfn, 1024) == 1024 && xsim.tot_pages == XS_PFNS);
+}
+
+/* Memory hot-added past the bitmap is never given. */
+static void test_hvm_past_map(void)
+{
+	hvm_reset();
+	aer_xen_map_pfns = 4096;
+	CHECK(report(4096 - 512, 9) == 0);
+	xs_log_clear();
+	CHECK(report(4096, 9) == -ERANGE);
+	CHECK(!blk[0].held);
+	CHECK_TRACE("");
+	CHECK(strstr(shim_log, "past the gfns tracked"), "log: %s", shim_log);
+	CHECK(reclaim(4096 - 512, 9) == 0);
+	aer_xen_map_pfns = XS_PFNS;
+}
+
+/* --- what a frame carries --------------------------------------------------------- */
+
+/*
+ * Scrubbed before Xen has it (xen_scrub_pages, on by default): Xen hands
+ * a frame to the next domain as it is.  The simulated Xen fails the test
+ * if a frame given back still holds the guest's data; on PV the scrub must
+ * come while the direct map still maps the page.
+ */
+static void test_scrub(void)
+{
+	const unsigned long pfn = 1024;
+	unsigned long i, mfn, guest = 0;
+	int pv;
+
+	for (pv = 1; pv >= 0; pv--) {
+		if (pv)
+			xs_reset(true);
+		else
+			hvm_reset();
+		CHECK(report(pfn, 9) == 0);
+		CHECK(xsim.scrubbed == 512, "%s: %lu scrubbed", pv ? "PV" : "HVM",
+		      xsim.scrubbed);
+		CHECK(reclaim(pfn, 9) == 0);
+
+		/* xen_scrub_pages=0: the guest's data goes as it is. */
+		xen_scrub_pages = false;
+		xsim.scrubbed = 0;
+		mfn = xsim.p2m[pfn];
+		CHECK(report(pfn + 512, 9) == 0);
+		CHECK(xsim.scrubbed == 0);
+		for (i = 0; i < 512; i++)
+			guest += xsim.data[xs_initial_mfn(pfn + 512 + i)] == XS_DATA_GUEST;
+		CHECK(guest == 512, "%lu of 512 frames kept the guest's data", guest);
+		CHECK(xsim.data[mfn] != XS_DATA_GUEST);
+		CHECK(reclaim(pfn + 512, 9) == 0);
+		guest = 0;
+	}
+}
+
+/*
+ * Xen's frames come back with anything in them.  init_on_free promises
+ * zeroed free pages, page_poison=1 the poison value: reclaim writes it.
+ */
+static void test_fill_on_reclaim(void)
+{
+	const unsigned long pfn = 1024;
+	unsigned long i, zero = 0, poison = 0, other = 0;
+	int pv;
+
+	for (pv = 1; pv >= 0; pv--) {
+		if (pv)
+			xs_reset(true);
+		else
+			hvm_reset();
+		CHECK(report(pfn, 10) == 0);
+		shim_init_on_free = true;
+		CHECK(reclaim(pfn, 9) == 0);
+		shim_init_on_free = false;
+		shim_page_poison = true;
+		CHECK(reclaim(pfn + 512, 9) == 0);
+		shim_page_poison = false;
+		for (i = 0; i < 512; i++) {
+			zero += xsim.data[xsim.p2m[pfn + i]] == 0;
+			poison += xsim.data[xsim.p2m[pfn + 512 + i]] == PAGE_POISON;
+		}
+		CHECK(zero == 512 && poison == 512, "%s: %lu zeroed, %lu poisoned",
+		      pv ? "PV" : "HVM", zero, poison);
+
+		/* Neither: left as Xen gave them. */
+		CHECK(report(pfn, 9) == 0 && reclaim(pfn, 9) == 0);
+		for (i = 0; i < 512; i++)
+			other += xsim.data[xsim.p2m[pfn + i]] == XS_DATA_OTHER;
+		CHECK(other == 512, "%lu of 512 as Xen gave them", other);
+		zero = poison = other = 0;
+	}
 }
 
 int main(void)
@@ -693,7 +873,12 @@ int main(void)
 	RUN(test_report_large_page);
 	RUN(test_reclaim_mmu_fails);
 	RUN(test_hvm);
+	RUN(test_hvm_no_super);
 	RUN(test_hvm_reclaim_enomem);
 	RUN(test_hvm_reclaim_half_back);
+	RUN(test_hvm_mixed);
+	RUN(test_hvm_past_map);
+	RUN(test_scrub);
+	RUN(test_fill_on_reclaim);
 	return summary("xen");
 }

@@ -16,6 +16,7 @@
 #define _AER_XENSHIM_H
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "../kshim.h"
 
@@ -40,6 +41,8 @@ void shim_printk_pfx(const char *pfx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define pr_err(...)		shim_printk_pfx(pr_fmt(""), __VA_ARGS__)
 #define pr_err_ratelimited(...)	shim_printk_pfx(pr_fmt(""), __VA_ARGS__)
+#undef pr_info
+#define pr_info(...)		shim_printk_pfx(pr_fmt(""), __VA_ARGS__)
 
 /* --- linux/init.h: the test calls the initcall and sees what registers --- */
 
@@ -49,13 +52,42 @@ extern int (*const shim_subsys_initcall)(void);
 
 /* --- linux/minmax.h ------------------------------------------------------ */
 
+/* Each argument once, as the kernel's. */
+#define max(x, y) ({ __typeof__(x) x_ = (x), y_ = (y); x_ > y_ ? x_ : y_; })
 #define min_t(type, x, y) \
 	((type)(x) < (type)(y) ? (type)(x) : (type)(y))
+
+/* --- linux/sched.h --------------------------------------------------------- */
+
+#define cond_resched()	do { } while (0)
 
 /* --- linux/percpu.h: one CPU ---------------------------------------------- */
 
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name
 #define this_cpu_ptr(ptr)		(ptr)
+
+/* --- linux/bitmap.h, linux/slab.h, linux/align.h ------------------------- */
+
+#define BITS_PER_LONG		64
+#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define GFP_KERNEL		0
+#define kvcalloc(n, size, gfp)	calloc(n, size)
+
+static inline bool test_bit(unsigned long nr, const unsigned long *map)
+{
+	return map[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG) & 1;
+}
+
+static inline void set_bit(unsigned long nr, unsigned long *map)
+{
+	map[nr / BITS_PER_LONG] |= 1UL << (nr % BITS_PER_LONG);
+}
+
+static inline void clear_bit(unsigned long nr, unsigned long *map)
+{
+	map[nr / BITS_PER_LONG] &= ~(1UL << (nr % BITS_PER_LONG));
+}
 
 /* --- asm/page.h, linux/pfn.h (x86_64) ------------------------------------ */
 
@@ -66,6 +98,49 @@ extern int (*const shim_subsys_initcall)(void);
 /* Never dereferenced: only handed to lookup_address(). */
 #define __va(x)		((void *)((unsigned long)(x) + PAGE_OFFSET))
 #define __pa(x)		((unsigned long)(x) - PAGE_OFFSET)
+
+/*
+ * --- linux/mm.h: the guest's pages, as far as xen.c fills them ----------
+ * Simulated (xensim.c): a page's contents are one byte per frame,
+ * xsim.data[], so that Xen can see what a frame carries when it is given.
+ */
+struct page {
+	unsigned long pfn;
+};
+extern struct page shim_pages[];
+extern unsigned long max_pfn;
+extern bool shim_init_on_free, shim_page_poison;
+extern unsigned int shim_pagealloc_maps;
+
+#define PAGE_POISON	0xaa
+#define pfn_to_page(pfn)	(&shim_pages[pfn])
+void clear_highpage(struct page *page);
+void kernel_poison_pages(struct page *page, int numpages);
+
+static inline bool want_init_on_free(void)
+{
+	return shim_init_on_free;
+}
+
+static inline bool page_poisoning_enabled_static(void)
+{
+	return shim_page_poison;
+}
+
+/* debug_pagealloc: counted, to see that a fill maps and unmaps. */
+static inline void debug_pagealloc_map_pages(struct page *page, int n)
+{
+	shim_pagealloc_maps++;
+}
+
+static inline void debug_pagealloc_unmap_pages(struct page *page, int n)
+{
+	shim_pagealloc_maps--;
+}
+
+/* --- xen/mem-reservation.h ------------------------------------------------ */
+
+extern bool xen_scrub_pages;
 
 /* --- asm/pgtable_types.h ------------------------------------------------- */
 
@@ -124,6 +199,21 @@ struct mmu_update {
 	uint64_t val;		/* New contents of PTE.    */
 };
 
+#define MMUEXT_TLB_FLUSH_ALL	10
+
+struct mmuext_op {
+	unsigned int cmd;
+	union {
+		xen_pfn_t mfn;
+		unsigned long linear_addr;
+	} arg1;
+	union {
+		unsigned int nr_ents;
+		void *vcpumask;
+		xen_pfn_t src_mfn;
+	} arg2;
+};
+
 /* --- xen/interface/memory.h ---------------------------------------------- */
 
 #define XENMEM_increase_reservation	0
@@ -158,6 +248,7 @@ enum xen_domain_type {
 };
 extern enum xen_domain_type xen_domain_type;
 #define xen_domain()	(xen_domain_type != XEN_NATIVE)
+#define xen_initial_domain()	(xsim.dom0)
 
 /* --- asm/xen/page.h (CONFIG_XEN_PV) --------------------------------------- */
 
@@ -203,12 +294,13 @@ static inline pteval_t pte_val_ma(pte_t pte)
 	return pte.pte;
 }
 
-/* --- asm/xen/hypercall.h, asm/tlbflush.h: the simulated Xen --------------- */
+/* --- asm/xen/hypercall.h: the simulated Xen -------------------------------- */
 
 long HYPERVISOR_memory_op(unsigned int cmd, void *arg);
 int HYPERVISOR_mmu_update(struct mmu_update *req, int count,
 			  int *success_count, domid_t domid);
-void flush_tlb_all(void);
+int HYPERVISOR_mmuext_op(struct mmuext_op *op, int count, int *success_count,
+			 domid_t domid);
 
 /* --- the simulated Xen and its log (xensim.c) ------------------------------ */
 
@@ -239,6 +331,7 @@ struct xs_call {
 
 struct xsim {
 	bool pv;
+	bool dom0;			/* the guest is the initial domain */
 	unsigned char owner[XS_MFNS];	/* enum xs_owner */
 	unsigned long m2p[XS_MFNS];	/* Xen's machine-to-phys */
 	/* PV: the guest's p2m.  HVM: Xen's physmap (gfn -> mfn). */
@@ -246,6 +339,9 @@ struct xsim {
 	pte_t pte[XS_PFNS];		/* direct-map L1 entries (PV) */
 	unsigned int mapcount[XS_MFNS];	/* PTEs pointing at each frame */
 	bool stale[XS_MFNS];		/* a TLB may still map the frame */
+	unsigned char data[XS_MFNS];	/* each frame's contents, in brief: */
+#define XS_DATA_GUEST	0x6e		/* the guest's secrets */
+#define XS_DATA_OTHER	0x5a		/* another domain's, or Xen's */
 	unsigned long tot_pages, max_pages;
 	unsigned long freeq[XS_MFNS];	/* Xen's free frames, FIFO */
 	unsigned long fq_head, fq_len;
@@ -255,10 +351,12 @@ struct xsim {
 	long decrease_left;		/* frames decrease takes, -1: any */
 	long decrease_err;		/* <0: decrease returns this at 0 */
 	int mmu_fail_at;		/* next mmu_update fails here, -1: no */
+	bool no_super;			/* populate has no 2 MiB extent to give */
 	unsigned long large_lo, large_hi;	/* pfns on a 2M mapping */
 
 	/* What happened */
 	unsigned int flushes, lookups, xlats, set_p2m, initcalls;
+	unsigned long scrubbed, poisoned;	/* pages, by clear_highpage() etc. */
 	struct aer_backend *registered;
 	unsigned int registrations;
 	char trace[2048];		/* "unmap:512 flush dec:512 ..." */

@@ -29,6 +29,11 @@ struct xsim xsim;
 u8 xen_features[XENFEAT_NR_SUBMAPS * 32];
 enum xen_domain_type xen_domain_type;
 
+struct page shim_pages[XS_PFNS];
+unsigned long max_pfn = XS_PFNS;
+bool shim_init_on_free, shim_page_poison, xen_scrub_pages = true;
+unsigned int shim_pagealloc_maps;
+
 char shim_log[4096];
 int shim_log_lines;
 
@@ -159,11 +164,48 @@ bool __set_phys_to_machine(unsigned long pfn, unsigned long mfn)
 	return true;
 }
 
-void flush_tlb_all(void)
+/*
+ * The frame behind a page xen.c writes to: it must have one, and on PV be
+ * mapped (a gone gfn would kill a PVH domain; an unmapped PV pfn faults).
+ */
+static unsigned char *xs_page_data(struct page *page, const char *what)
 {
-	xsim.flushes++;
-	memset(xsim.stale, 0, sizeof(xsim.stale));
-	xs_trace("flush");
+	unsigned long pfn = page - shim_pages, mfn;
+
+	if (pfn >= XS_PFNS || !shim_pagealloc_maps) {
+		xs_fail("%s of pfn %#lx: %s", what, pfn,
+			pfn >= XS_PFNS ? "no page" : "not mapped for debug_pagealloc");
+		return NULL;
+	}
+	mfn = xsim.p2m[pfn];
+	if (mfn == INVALID_P2M_ENTRY ||
+	    (xsim.pv && !(xsim.pte[pfn].pte & _PAGE_PRESENT))) {
+		xs_fail("%s of pfn %#lx, whose frame is gone or unmapped", what, pfn);
+		return NULL;
+	}
+	return &xsim.data[mfn];
+}
+
+void clear_highpage(struct page *page)
+{
+	unsigned char *d = xs_page_data(page, "clear_highpage");
+
+	if (d)
+		*d = 0;
+	xsim.scrubbed++;
+}
+
+void kernel_poison_pages(struct page *page, int numpages)
+{
+	int i;
+
+	for (i = 0; i < numpages; i++) {
+		unsigned char *d = xs_page_data(page + i, "kernel_poison_pages");
+
+		if (d)
+			*d = PAGE_POISON;
+		xsim.poisoned++;
+	}
 }
 
 /* --- Xen ------------------------------------------------------------------- */
@@ -229,6 +271,10 @@ static long xs_decrease(xen_pfn_t *frames, unsigned long n)
 			mfn = xsim.p2m[frames[i]];
 			xsim.p2m[frames[i]] = INVALID_P2M_ENTRY;
 		}
+		/* Xen hands the frame on as it is. */
+		if (xen_scrub_pages && xsim.data[mfn] == XS_DATA_GUEST)
+			xs_fail("decrease_reservation: mfn %#lx still holds the guest's data (%#x): not scrubbed",
+				mfn, xsim.data[mfn]);
 		xsim.owner[mfn] = XS_FREE;
 		xsim.m2p[mfn] = INVALID_P2M_ENTRY;
 		xsim.tot_pages--;
@@ -239,40 +285,60 @@ static long xs_decrease(xen_pfn_t *frames, unsigned long n)
 	return i;
 }
 
-static long xs_populate(xen_pfn_t *frames, unsigned long n)
+/* One gfn of a populate: false if Xen stops here. */
+static bool xs_populate_one(unsigned long gpfn, xen_pfn_t *frame)
 {
-	unsigned long i, gpfn, mfn;
+	unsigned long mfn;
+
+	if (gpfn >= XS_PFNS) {
+		xs_fail("populate_physmap: gpfn %#lx is no pfn of the guest", gpfn);
+		return false;
+	}
+	if (xsim.p2m[gpfn] != INVALID_P2M_ENTRY) {
+		if (xsim.pv) {
+			xs_fail("populate_physmap: pfn %#lx already has mfn %#lx: a second frame for it",
+				gpfn, xsim.p2m[gpfn]);
+		} else {
+			/* p2m_add_page(): the old page stays the domain's. */
+			xs_fail("populate_physmap: gfn %#lx is present (mfn %#lx): Xen replaces it and the domain keeps the old frame",
+				gpfn, xsim.p2m[gpfn]);
+			xsim.m2p[xsim.p2m[gpfn]] = INVALID_P2M_ENTRY;
+		}
+	}
+	mfn = fq_pop();
+	xsim.owner[mfn] = XS_GUEST;
+	xsim.m2p[mfn] = gpfn;
+	xsim.tot_pages++;
+	if (xsim.pv)
+		*frame = mfn;	/* PV learns the mfn */
+	else
+		xsim.p2m[gpfn] = mfn;
+	if (xsim.populate_left > 0)
+		xsim.populate_left--;
+	return true;
+}
+
+/*
+ * Extents of 2^order frames; an extent is given whole or not at all
+ * (alloc_domheap_pages()).  Only HVM asks for order 9.
+ */
+static long xs_populate(xen_pfn_t *frames, unsigned long n, unsigned int order)
+{
+	unsigned long i, j, size = 1UL << order;
 
 	for (i = 0; i < n; i++) {
-		gpfn = frames[i];
-		if (gpfn >= XS_PFNS) {
-			xs_fail("populate_physmap: gpfn %#lx is no pfn of the guest", gpfn);
+		if ((xsim.populate_left >= 0 && xsim.populate_left < (long)size) ||
+		    xsim.tot_pages + size > xsim.max_pages || xsim.fq_len < size ||
+		    (order && xsim.no_super))
+			break;
+		if (frames[i] % size) {
+			xs_fail("populate_physmap: gfn %#lx is not aligned to its order %u",
+				frames[i], order);
 			break;
 		}
-		if (xsim.populate_left == 0 || xsim.tot_pages >= xsim.max_pages ||
-		    !xsim.fq_len)
-			break;
-		if (xsim.p2m[gpfn] != INVALID_P2M_ENTRY) {
-			if (xsim.pv) {
-				xs_fail("populate_physmap: pfn %#lx already has mfn %#lx: a second frame for it",
-					gpfn, xsim.p2m[gpfn]);
-			} else {
-				/* p2m_add_page(): the old page stays the domain's. */
-				xs_fail("populate_physmap: gfn %#lx is present (mfn %#lx): Xen replaces it and the domain keeps the old frame",
-					gpfn, xsim.p2m[gpfn]);
-				xsim.m2p[xsim.p2m[gpfn]] = INVALID_P2M_ENTRY;
-			}
-		}
-		mfn = fq_pop();
-		xsim.owner[mfn] = XS_GUEST;
-		xsim.m2p[mfn] = gpfn;
-		xsim.tot_pages++;
-		if (xsim.pv)
-			frames[i] = mfn;	/* PV learns the mfn */
-		else
-			xsim.p2m[gpfn] = mfn;
-		if (xsim.populate_left > 0)
-			xsim.populate_left--;
+		for (j = 0; j < size; j++)
+			if (!xs_populate_one(frames[i] + j, &frames[i]))
+				return i;
 	}
 	return i;
 }
@@ -296,14 +362,17 @@ long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
 
 	if (r->domid != DOMID_SELF && r->domid != XS_DOMID) {
 		rc = -ESRCH;
-	} else if (r->extent_order || r->address_bits) {
-		xs_fail("memory_op %u: extent_order %u, address_bits %u: not simulated",
+	} else if ((r->extent_order && (xsim.pv || r->extent_order != 9 ||
+					  cmd != XENMEM_populate_physmap)) ||
+		   r->address_bits) {
+		/* Order 9 given back could be half taken: see xen.c. */
+		xs_fail("memory_op %u: extent_order %u, address_bits %u: not expected",
 			cmd, r->extent_order, r->address_bits);
 		rc = -EINVAL;
 	} else if (cmd == XENMEM_decrease_reservation) {
 		rc = xs_decrease(r->extent_start, n);
 	} else if (cmd == XENMEM_populate_physmap) {
-		rc = xs_populate(r->extent_start, n);
+		rc = xs_populate(r->extent_start, n, r->extent_order);
 	} else {
 		xs_fail("memory_op %u: not expected", cmd);
 		rc = -ENOSYS;
@@ -312,9 +381,24 @@ long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
 	for (i = 0; i < n; i++)
 		c->out[i] = r->extent_start[i];
 	c->rc = rc;
-	xs_trace("%s:%lu", cmd == XENMEM_decrease_reservation ? "dec" :
-		 cmd == XENMEM_populate_physmap ? "pop" : "memop", n);
+	xs_trace("%s%s:%lu", cmd == XENMEM_decrease_reservation ? "dec" :
+		 cmd == XENMEM_populate_physmap ? "pop" : "memop",
+		 r->extent_order ? "2M" : "", n);
 	return rc;
+}
+
+int HYPERVISOR_mmuext_op(struct mmuext_op *op, int count, int *success_count,
+			 domid_t domid)
+{
+	if (!xsim.pv || count != 1 || op->cmd != MMUEXT_TLB_FLUSH_ALL ||
+	    success_count || domid != DOMID_SELF) {
+		xs_fail("mmuext_op: cmd %u count %d: not expected", op->cmd, count);
+		return -EINVAL;
+	}
+	xsim.flushes++;
+	memset(xsim.stale, 0, sizeof(xsim.stale));
+	xs_trace("flush");
+	return 0;
 }
 
 int HYPERVISOR_mmu_update(struct mmu_update *req, int count,
@@ -407,13 +491,21 @@ void xs_reset(bool pv)
 	shim_log[0] = 0;
 	shim_log_lines = 0;
 
-	for (mfn = 0; mfn < XS_MFNS; mfn++)
+	for (mfn = 0; mfn < XS_MFNS; mfn++) {
 		xsim.m2p[mfn] = INVALID_P2M_ENTRY;
+		xsim.data[mfn] = XS_DATA_OTHER;
+	}
+	for (pfn = 0; pfn < XS_PFNS; pfn++)
+		shim_pages[pfn].pfn = pfn;
+	xen_scrub_pages = true;
+	shim_init_on_free = shim_page_poison = false;
+	shim_pagealloc_maps = 0;
 	for (pfn = 0; pfn < XS_PFNS; pfn++) {
 		mfn = xs_initial_mfn(pfn);
 		xsim.owner[mfn] = XS_GUEST;
 		xsim.m2p[mfn] = pfn;
 		xsim.p2m[pfn] = mfn;
+		xsim.data[mfn] = XS_DATA_GUEST;
 		if (pv) {
 			xsim.pte[pfn] = mfn_pte(mfn, PAGE_KERNEL);
 			xsim.mapcount[mfn] = 1;
@@ -460,6 +552,8 @@ const char *xs_check(void)
 
 	if (xsim.err[0])
 		return xsim.err;
+	if (shim_pagealloc_maps)
+		return "debug_pagealloc: pages mapped for a fill were left mapped";
 	memset(refs, 0, sizeof(refs));
 	for (pfn = 0; pfn < XS_PFNS; pfn++) {
 		pte_t pte = xsim.pte[pfn];

@@ -1,3 +1,3 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Stub for <asm/tlbflush.h>: see xenshim.h. */
+/* Stub for <xen/mem-reservation.h>: see xenshim.h. */
 #include "xenshim.h"
