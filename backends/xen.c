@@ -54,9 +54,11 @@ static struct aer_xen_buf aer_xen_report_buf;
 static unsigned long *aer_xen_gone_map;
 static unsigned long aer_xen_map_pfns;
 
+/* Without CONFIG_XEN_PV the PV paths (p2m, mmu_update) compile away. */
 static bool aer_xen_pv(void)
 {
-	return !xen_feature(XENFEAT_auto_translated_physmap);
+	return IS_ENABLED(CONFIG_XEN_PV) &&
+	       !xen_feature(XENFEAT_auto_translated_physmap);
 }
 
 static int aer_xen_memory_op(unsigned int cmd, xen_pfn_t *frames,
@@ -81,6 +83,28 @@ static bool aer_xen_gone(unsigned long pfn)
 }
 
 /*
+ * Fill @n free pages from @pfn with what the allocator expects in a free
+ * page: page_poison=1's poison value, else zeros.  Before Xen has them
+ * that is the scrub (a report that fails leaves them as they should be);
+ * after, it is what init_on_free and page_poison=1 promise.
+ * debug_pagealloc keeps free pages unmapped: map them meanwhile.
+ */
+static void aer_xen_fill(unsigned long pfn, unsigned int n)
+{
+	unsigned int i;
+
+	debug_pagealloc_map_pages(pfn_to_page(pfn), n);
+	for (i = 0; i < n; i++) {
+		if (page_poisoning_enabled_static())
+			kernel_poison_pages(pfn_to_page(pfn + i), 1);
+		else
+			clear_highpage(pfn_to_page(pfn + i));
+	}
+	debug_pagealloc_unmap_pages(pfn_to_page(pfn), n);
+}
+
+#ifdef CONFIG_XEN_PV
+/*
  * Every vCPU's TLB, by hypercall: reclaim() runs with interrupts off, where
  * flush_tlb_all()'s IPIs may deadlock.
  */
@@ -89,24 +113,6 @@ static int aer_xen_flush_tlbs(void)
 	struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_ALL };
 
 	return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
-}
-
-/*
- * Zero @n free pages from @pfn, or write the poison page_poison= checks.
- * debug_pagealloc keeps free pages unmapped: map them meanwhile.
- */
-static void aer_xen_fill(unsigned long pfn, unsigned int n, bool poison)
-{
-	unsigned int i;
-
-	debug_pagealloc_map_pages(pfn_to_page(pfn), n);
-	for (i = 0; i < n; i++) {
-		if (poison)
-			kernel_poison_pages(pfn_to_page(pfn + i), 1);
-		else
-			clear_highpage(pfn_to_page(pfn + i));
-	}
-	debug_pagealloc_unmap_pages(pfn_to_page(pfn), n);
 }
 
 /*
@@ -134,6 +140,19 @@ static int aer_xen_map(struct aer_xen_buf *buf, unsigned long pfn,
 		return -EIO;
 	return 0;
 }
+#else
+/* Never called: aer_xen_pv() is false without CONFIG_XEN_PV. */
+static int aer_xen_flush_tlbs(void)
+{
+	return -EOPNOTSUPP;
+}
+
+static int aer_xen_map(struct aer_xen_buf *buf, unsigned long pfn,
+		       unsigned int n, bool map)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 /*
  * PVH/HVM: hand @n gfns from @pfn to Xen, or take them (populate).  Returns
@@ -188,11 +207,9 @@ static int aer_xen_populate(struct aer_xen_buf *buf, unsigned long pfn,
 			if (!__set_phys_to_machine(pfn + i, buf->frames[i]))
 				goto undo;
 	}
-	/* Xen's frames hold anything: what the allocator expects in free pages. */
-	if (rc && page_poisoning_enabled_static())
-		aer_xen_fill(pfn, rc, true);
-	else if (rc && want_init_on_free())
-		aer_xen_fill(pfn, rc, false);
+	/* Xen's frames hold anything. */
+	if (rc && (page_poisoning_enabled_static() || want_init_on_free()))
+		aer_xen_fill(pfn, rc);
 	return rc == n ? 0 : -ENOMEM;
 undo:
 	/* Back to gone, so a retry populates each once. */
@@ -241,7 +258,7 @@ static int aer_xen_give(struct aer_xen_buf *buf, unsigned long pfn,
 
 	/* Xen gives the frames to the next domain as they are. */
 	if (READ_ONCE(xen_scrub_pages))
-		aer_xen_fill(pfn, n, false);
+		aer_xen_fill(pfn, n);
 
 	if (!aer_xen_pv()) {
 		rc = aer_xen_gfns(buf, XENMEM_decrease_reservation, pfn, n);
@@ -328,10 +345,33 @@ static int aer_xen_reclaim(struct aer_backend *b, unsigned long pfn,
 	return aer_xen_back(this_cpu_ptr(&aer_xen_buf), pfn, 1UL << order);
 }
 
+/*
+ * HVM with populate-on-demand (memory < maxmem, as xl builds it): Xen backs
+ * the RAM the guest touches from a cache the balloon driver must first
+ * shrink it to.  Frames given and taken back would come out of that cache,
+ * and a gfn given back may be one Xen never backed.  PVH has no PoD.
+ */
+static bool aer_xen_pod(void)
+{
+	domid_t self = DOMID_SELF;
+	long cur, max;
+
+	if (!xen_hvm_domain() || xen_pvh_domain())
+		return false;
+	cur = HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+	max = HYPERVISOR_memory_op(XENMEM_maximum_reservation, &self);
+	/* Beyond the few MiB (video RAM) xl adds to maxmem anyway. */
+	return cur > 0 && max - cur > (32L << (20 - PAGE_SHIFT));
+}
+
 static bool aer_xen_probe(struct aer_backend *b)
 {
 	if (!xen_domain())
 		return false;
+	if (aer_xen_pod()) {
+		pr_info("HVM guest with populate-on-demand (memory < maxmem): not used\n");
+		return false;
+	}
 	if (!aer_xen_pv() && !aer_xen_gone_map) {
 		pr_err("no memory for the gfn bitmap; not used\n");
 		return false;

@@ -165,6 +165,22 @@ static ssize_t reused_blocks_show(struct kobject *kobj,
 
 static struct kobj_attribute reused_blocks_attr = __ATTR_RO(reused_blocks);
 
+/* Is the engine at work: idle, requested (a pass is queued) or active. */
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	static const char *const names[] = {
+		[AER_IDLE] = "idle",
+		[AER_REQUESTED] = "requested",
+		[AER_ACTIVE] = "active",
+	};
+	unsigned int st = atomic_read(&aeration_engine.state);
+
+	return sysfs_emit(buf, "%s\n", st < ARRAY_SIZE(names) ? names[st] : "?");
+}
+
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+
 static ssize_t free_aerated_bytes_show(struct kobject *kobj,
 				       struct kobj_attribute *attr, char *buf)
 {
@@ -207,6 +223,7 @@ static struct attribute *aeration_attrs[] = {
 	&aerated_blocks_attr.attr,
 	&aerated_bytes_attr.attr,
 	&reused_blocks_attr.attr,
+	&state_attr.attr,
 	&free_aerated_bytes_attr.attr,
 	&per_order_attr.attr,
 	NULL,

@@ -105,4 +105,14 @@ verdict $? "modules build: CONFIG_AERATION_{VIRTIO,XEN,HYPERV}=y with the driver
 # (make deb's staging tree under debian/ holds copies: look where Kbuild puts them.)
 mods=$(ls "$OUT_MOD/drivers/virtio/virtio_balloon.ko" "$OUT_MOD/drivers/hv/hv_vmbus.ko" 2>/dev/null | wc -l)
 verdict "$([ "$mods" = 2 ]; echo $?)" "modules build: virtio_balloon.ko and hv_vmbus.ko built ($mods of 2)"
+
+# Xen PV only and PVH/HVM only: the guest config has both.  Without
+# CONFIG_XEN_PV the PV paths of backends/xen.c must compile away and link.
+for x in xen-pv-only:XEN_PVH xen-pvh-only:XEN_PV; do
+	frag="$(dirname "$DISTRO")/${x%%:*}.config" off=${x#*:} xout="$OUT-${x%%:*}"
+	start=$(date +%s)
+	kconfig "$xout" $CONFIGS "$frag" && build "series, ${x%%:*}" "$xout" bzImage &&
+		OUT_CUR=$xout stuck "$frag" && ! grep -qx "CONFIG_$off=y" "$xout/.config"
+	verdict $? "${x%%:*}: CONFIG_AERATION_XEN=y without CONFIG_$off builds and links ($(( $(date +%s) - start )) s)"
+done
 finish

@@ -189,7 +189,7 @@ bool xen_host(long mib)
 		"/var/log/xen/console", "/var/run/xen", "/var/lock", "/run", "/etc",
 		"/etc/xen",
 	};
-	char cfg[1024], aer[16] = "xen", type[8] = "pv", buf[4096], out[512];
+	char cfg[1024], aer[16] = "xen", type[8] = "pv", mem[8] = "", buf[4096], out[512];
 	double t0, t_freed = 0, lag = 0;
 	size_t used = 0, i;
 	bool done = false;
@@ -204,12 +204,20 @@ bool xen_host(long mib)
 	mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
 	cmdline_get("aer.domu_aeration=", aer, sizeof(aer));
 	cmdline_get("aer.domu_type=", type, sizeof(type));
+	/*
+	 * What Xen's frames must carry once back: the poison (page_poison=1),
+	 * or zeros (init_on_free=1; unscrubbed, so they come back with data).
+	 */
+	cmdline_get("aer.domu_mem=", mem, sizeof(mem));
+	/* 1 GiB at least: the initramfs (Xen's tools, this kernel) lives in RAM. */
 	snprintf(cfg, sizeof(cfg),
 		 "name = \"aerdomu\"\ntype = \"%s\"\nkernel = \"/domu/bzImage\"\n"
 		 "ramdisk = \"/domu/initramfs.cpio.gz\"\nmemory = %ld\nvcpus = 2\n"
 		 "on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"destroy\"\n"
-		 "extra = \"console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.domu=1 aer.mib=%ld\"\n",
-		 type, mib * 2, aer, mib);
+		 "extra = \"console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.domu=1 aer.mib=%ld%s\"\n",
+		 type, mib < 512 ? 1024 : mib * 2, aer, mib,
+		 !strcmp(mem, "poison") ? " page_poison=1" :
+		 !strcmp(mem, "zero") ? " init_on_free=1 xen_scrub_pages=0" : "");
 	f = fopen("/etc/xen/aerdomu.cfg", "w");
 	if (!f || fputs(cfg, f) < 0 || fclose(f)) {
 		printf(AER_ERROR " cannot write /etc/xen/aerdomu.cfg\n");

@@ -137,6 +137,7 @@ static void check_trouble(struct guest *g, const char *l)
 		"BUG:", "WARNING:", "Kernel panic", "Oops:", "general protection",
 		"KASAN", "UBSAN", "possible circular locking", "bad page",
 		"kernel BUG", "Dom0 crashed", "Panic on CPU",
+		"memory corruption",	/* page_poison=1 found a page changed */
 	};
 	size_t i;
 

@@ -19,7 +19,7 @@
 struct xr {
 	long touched_free, touched_tot;		/* KiB, with the memory in use */
 	long end_free, end_tot;
-	long sample_tot, reuse_tot, reuse_bad;
+	long sample_tot, reuse_tot, reuse_bad, reuse_nonzero;
 	double t_90;				/* guest seconds to 90% with Xen */
 	double reuse_s;
 	long reclaim_pages, reclaim_ns;		/* from the guest's sysfs */
@@ -69,6 +69,7 @@ static void xr_line(struct guest *g, const char *l)
 		x->sample_tot = t;	/* tot_pages with the memory in use */
 	else if (aer_is(l, AER_REUSE)) {
 		x->reused = aer_long(l, "bad_words", &x->reuse_bad) &&
+			    aer_long(l, "nonzero_words", &x->reuse_nonzero) &&
 			    aer_double(l, "seconds", &x->reuse_s);
 		x->reuse_tot = x->sample_tot;
 	} else if (aer_is(l, AER_INJECT))
@@ -100,7 +101,7 @@ static void xr_run(struct xr *x, struct guest *g, const char *aeration)
 	memset(x, 0, sizeof(*x));
 	memset(g, 0, sizeof(*g));
 	x->t_90 = -1;
-	x->reuse_bad = -1;
+	x->reuse_bad = x->reuse_nonzero = -1;
 	g->append = append;
 	g->xen = opt.xen;
 	g->line = xr_line;
@@ -108,8 +109,9 @@ static void xr_run(struct xr *x, struct guest *g, const char *aeration)
 	g->priv = x;
 	if (opt.domu)	/* dom0 without aeration; the domU gets @aeration */
 		snprintf(append, sizeof(append),
-			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=off aer.mode=domu aer.domu_aeration=%s aer.domu_type=%s aer.mib=%ld",
-			 aeration, opt.pvh ? "pvh" : "pv", opt.mib);
+			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=off aer.mode=domu aer.domu_aeration=%s aer.domu_type=%s aer.domu_mem=%s aer.mib=%ld",
+			 aeration, opt.pvh ? "pvh" : "pv", opt.pvh ? "zero" : "poison",
+			 opt.mib);
 	else
 		snprintf(append, sizeof(append),
 			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.mib=%ld",
@@ -163,6 +165,9 @@ static void injected_verdicts(const struct xr *on)
 int mode_xen(void)
 {
 	const char *quiet = opt.domu ? "off" : "auto";
+	/* What the domU's frames must carry when Xen gives them back. */
+	const char *mem_test = !opt.domu ? "" : opt.pvh ?
+		" (init_on_free=1 xen_scrub_pages=0)" : " (page_poison=1)";
 	long mib = opt.mib, want = (long)(RECLAIM_FRACTION * mib * 1024);
 	const char *who = opt.domu ? "domU" : "dom0";
 	const char *what = opt.domu ? (opt.pvh ? "PVH domU" : "PV domU") :
@@ -190,6 +195,9 @@ int mode_xen(void)
 	verdict(on.reused && on.reuse_bad == 0,
 		"xen: %ld MiB reallocated, pattern intact in every word (%ld bad)",
 		mib, on.reuse_bad);
+	verdict(on.reused && on.reuse_nonzero == 0,
+		"xen: the reallocated memory read zero before the pattern (%ld words not)%s",
+		on.reuse_nonzero, mem_test[0] ? mem_test : "");
 	verdict(on.reused && on.end_tot > 0 && on.reuse_tot - on.end_tot >= want,
 		"xen: %s tot_pages rose again on reuse (%ld -> %ld MiB)",
 		who, on.end_tot / 1024, on.reuse_tot / 1024);

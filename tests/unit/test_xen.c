@@ -751,6 +751,26 @@ static void test_hvm_mixed(void)
 	CHECK(present(pfn, 1024) == 1024 && xsim.tot_pages == XS_PFNS);
 }
 
+/*
+ * An HVM guest with populate-on-demand (maxmem well above what Xen backs)
+ * is refused; a PVH one with the same headroom is not (PVH has no PoD),
+ * nor an HVM one whose maxmem is its memory plus xl's few MiB.
+ */
+static void test_hvm_pod(void)
+{
+	hvm_reset();
+	xsim.max_pages = 4 * XS_PFNS;	/* memory=32 MiB, maxmem=128 MiB */
+	CHECK(!B->probe(B));
+	CHECK(strstr(shim_log, "populate-on-demand"), "log: %s", shim_log);
+	xsim.pvh = true;
+	CHECK(B->probe(B));
+	xsim.pvh = false;
+	xsim.max_pages = XS_PFNS + 2048;	/* 8 MiB of video RAM */
+	CHECK(B->probe(B));
+	xsim.max_pages = XS_PFNS;
+	CHECK(xsim.ncalls == 0);
+}
+
 /* Memory hot-added past the bitmap is never given. */
 static void test_hvm_past_map(void)
 {
@@ -840,6 +860,24 @@ static void test_fill_on_reclaim(void)
 			other += xsim.data[xsim.p2m[pfn + i]] == XS_DATA_OTHER;
 		CHECK(other == 512, "%lu of 512 as Xen gave them", other);
 		zero = poison = other = 0;
+
+		/*
+		 * page_poison=1: the scrub writes the poison, so the frames
+		 * of a report Xen refuses stay what the allocator checks for.
+		 */
+		shim_page_poison = true;
+		xsim.decrease_left = 100;
+		other = xsim.poisoned;
+		CHECK(report(pfn, 9) == -EIO);
+		for (i = 0; i < 512; i++)
+			poison += xsim.data[xsim.p2m[pfn + i]] == PAGE_POISON;
+		/* 512 by the scrub, 100 again when taken back */
+		CHECK(poison == 512 && xsim.poisoned - other == 612,
+		      "%s: %lu of 512 poisoned after a refused report", pv ? "PV" : "HVM",
+		      poison);
+		shim_page_poison = false;
+		xsim.decrease_left = -1;
+		poison = other = 0;
 	}
 }
 
@@ -878,6 +916,7 @@ int main(void)
 	RUN(test_hvm_reclaim_half_back);
 	RUN(test_hvm_mixed);
 	RUN(test_hvm_past_map);
+	RUN(test_hvm_pod);
 	RUN(test_scrub);
 	RUN(test_fill_on_reclaim);
 	return summary("xen");

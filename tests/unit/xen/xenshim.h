@@ -66,6 +66,11 @@ extern int (*const shim_subsys_initcall)(void);
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name
 #define this_cpu_ptr(ptr)		(ptr)
 
+/* --- linux/kconfig.h: the configuration simulated --------------------- */
+
+#define CONFIG_XEN_PV	1
+#define IS_ENABLED(option)	(option)
+
 /* --- linux/bitmap.h, linux/slab.h, linux/align.h ------------------------- */
 
 #define BITS_PER_LONG		64
@@ -218,6 +223,8 @@ struct mmuext_op {
 
 #define XENMEM_increase_reservation	0
 #define XENMEM_decrease_reservation	1
+#define XENMEM_current_reservation	3
+#define XENMEM_maximum_reservation	4
 #define XENMEM_populate_physmap		6
 
 struct xen_memory_reservation {
@@ -249,6 +256,8 @@ enum xen_domain_type {
 extern enum xen_domain_type xen_domain_type;
 #define xen_domain()	(xen_domain_type != XEN_NATIVE)
 #define xen_initial_domain()	(xsim.dom0)
+#define xen_hvm_domain()	(xen_domain_type == XEN_HVM_DOMAIN)
+#define xen_pvh_domain()	(xsim.pvh)
 
 /* --- asm/xen/page.h (CONFIG_XEN_PV) --------------------------------------- */
 
@@ -332,6 +341,7 @@ struct xs_call {
 struct xsim {
 	bool pv;
 	bool dom0;			/* the guest is the initial domain */
+	bool pvh;			/* HVM: PVH (no PoD) */
 	unsigned char owner[XS_MFNS];	/* enum xs_owner */
 	unsigned long m2p[XS_MFNS];	/* Xen's machine-to-phys */
 	/* PV: the guest's p2m.  HVM: Xen's physmap (gfn -> mfn). */

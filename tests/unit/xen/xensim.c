@@ -205,10 +205,13 @@ void kernel_poison_pages(struct page *page, int numpages)
 		if (d)
 			*d = PAGE_POISON;
 		xsim.poisoned++;
+		xsim.scrubbed++;	/* a fill, as clear_highpage() */
 	}
 }
 
 /* --- Xen ------------------------------------------------------------------- */
+
+static long xs_memory_op(unsigned int cmd, struct xen_memory_reservation *r);
 
 static void fq_push(unsigned long mfn)
 {
@@ -346,6 +349,19 @@ static long xs_populate(xen_pfn_t *frames, unsigned long n, unsigned int order)
 long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
 {
 	struct xen_memory_reservation *r = arg;
+
+	/* arg is a domid_t: tot_pages and max_pages, and no log entry. */
+	if (cmd == XENMEM_current_reservation || cmd == XENMEM_maximum_reservation) {
+		if (*(domid_t *)arg != DOMID_SELF)
+			return -ESRCH;
+		return cmd == XENMEM_current_reservation ? (long)xsim.tot_pages :
+		       (long)xsim.max_pages;
+	}
+	return xs_memory_op(cmd, r);
+}
+
+static long xs_memory_op(unsigned int cmd, struct xen_memory_reservation *r)
+{
 	unsigned long i, n = r->nr_extents;
 	struct xs_call *c = xs_record(XS_MEMOP, n);
 	long rc;
