@@ -134,15 +134,43 @@ bool wait_unplug(void)
 	return !there;
 }
 
+/*
+ * Xen takes a PVH guest's memory at 15-35 MiB/s under TCG, so its boot
+ * free memory takes half a minute: wait until no pass has run and aerated
+ * bytes stayed put for 2 s (90 s at most).  Blocks a pass has taken off
+ * the free lists are in no count, so a baseline waits for this.
+ */
+static void settle(void)
+{
+	long last = -1, cur;
+	int quiet = 0;
+	char buf[32];
+	double t0 = now();
+
+	while (quiet < 4 && now() - t0 < 90) {
+		cur = atol(sysfs("free_aerated_bytes", buf, sizeof(buf)));
+		quiet = cur == last &&
+			strcmp(sysfs("state", buf, sizeof(buf)), "active") ?
+			quiet + 1 : 0;
+		last = cur;
+		usleep(500000);
+	}
+	printf(AER_SETTLED " seconds=%.1f\n", now() - t0);
+}
+
 /* Once more, with Xen "out of memory" for every 3rd reclaim. */
 static bool injected_round(size_t len, long start_free)
 {
+	long round_free;
 	char buf[32], buf2[32];
 	double t0, held_s = -1;
 	long bad;
 	int i;
 
 	sleep(4);	/* the memory just freed is aerated again */
+	settle();
+	/* What this round must give back: it starts from here. */
+	round_free = free_kb();
 	trace_fail_only();
 	if (!inject("4", "3"))
 		return false;
@@ -155,21 +183,24 @@ static bool injected_round(size_t len, long start_free)
 		return false;
 	/*
 	 * Held blocks come back within AER_HELD_RETRY_MS or so, or after the
-	 * pass under way (a PVH one under TCG takes seconds); MemFree lags
-	 * while the per-cpu free lists shrink back (vmstat decay).  60 s.
+	 * pass under way (a PVH one under TCG takes seconds): 60 s.  Then the
+	 * memory just freed is aerated again, and the per-cpu free lists
+	 * shrink back (vmstat decay) before the count.
 	 */
 	t0 = now();
-	for (i = 0; i < 240; i++) {
-		if (held_s < 0 && !strcmp(sysfs("held_pages", buf, sizeof(buf)), "0"))
+	for (i = 0; i < 240 && held_s < 0; i++) {
+		if (!strcmp(sysfs("held_pages", buf, sizeof(buf)), "0"))
 			held_s = now() - t0;
-		if (held_s >= 0 && free_kb() >= start_free - 16384)
-			break;
-		usleep(250000);
+		else
+			usleep(250000);
 	}
-	printf(AER_HELD_RETURN " seconds=%.1f held_pages=%s returned_blocks=%s free_kb=%ld start_free_kb=%ld\n",
+	settle();
+	for (i = 0; i < 20 && free_kb() < round_free - 16384; i++)
+		usleep(250000);
+	printf(AER_HELD_RETURN " seconds=%.1f held_pages=%s returned_blocks=%s free_kb=%ld round_free_kb=%ld start_free_kb=%ld\n",
 	       held_s, sysfs("held_pages", buf, sizeof(buf)),
 	       sysfs("returned_blocks", buf2, sizeof(buf2)),
-	       free_kb(), start_free);
+	       free_kb(), round_free, start_free);
 	print_counters();
 	trace_summary("inject");
 	return true;
@@ -188,26 +219,8 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 	trace_on();
 	/* Let boot-time reporting settle so the baseline is quiet. */
 	sleep(cmdline_long("aer.settle=", 3));
-	/*
-	 * Xen takes a PVH guest's memory at 15-35 MiB/s under TCG, so its
-	 * boot free memory takes half a minute: wait until no pass has run
-	 * and aerated bytes stayed put for 2 s (90 s at most).
-	 */
-	if (xen) {
-		long last = -1, cur;
-		int quiet = 0;
-
-		t0 = now();
-		while (quiet < 4 && now() - t0 < 90) {
-			cur = atol(sysfs("free_aerated_bytes", buf, sizeof(buf)));
-			quiet = cur == last &&
-				strcmp(sysfs("state", buf, sizeof(buf)), "active") ?
-				quiet + 1 : 0;
-			last = cur;
-			usleep(500000);
-		}
-		printf(AER_SETTLED " seconds=%.1f\n", now() - t0);
-	}
+	if (xen)
+		settle();
 	start_free = free_kb();
 	printf(AER_START " free_kb=%ld%s\n", start_free,
 	       xen_view(xen, xv, sizeof(xv)));
