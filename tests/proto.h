@@ -54,6 +54,7 @@
 #include <string.h>
 
 #define AER_INIT	"AER init"
+#define AER_MEMINFO	"AER meminfo"	/* /proc/meminfo's other counts */
 #define AER_SETTLED	"AER settled"	/* seconds: Xen: boot-time aeration done */
 #define AER_START	"AER start"
 #define AER_SYSFS	"AER sysfs"

@@ -171,6 +171,10 @@ static bool injected_round(size_t len, long start_free)
 	settle();
 	/* What this round must give back: it starts from here. */
 	round_free = free_kb();
+	printf(AER_MEMINFO " anon_kb=%ld pagetables_kb=%ld kernelstack_kb=%ld percpu_kb=%ld vmalloc_kb=%ld shmem_kb=%ld\n",
+	       meminfo_kb("AnonPages"), meminfo_kb("PageTables"),
+	       meminfo_kb("KernelStack"), meminfo_kb("Percpu"),
+	       meminfo_kb("VmallocUsed"), meminfo_kb("Shmem"));
 	trace_fail_only();
 	if (!inject("4", "3"))
 		return false;
@@ -195,13 +199,18 @@ static bool injected_round(size_t len, long start_free)
 			usleep(250000);
 	}
 	settle();
-	for (i = 0; i < 20 && free_kb() < round_free - 16384; i++)
+	for (i = 0; i < 20 && free_kb() < round_free - round_free / 50; i++)
 		usleep(250000);
 	printf(AER_HELD_RETURN " seconds=%.1f held_pages=%s returned_blocks=%s free_kb=%ld round_free_kb=%ld start_free_kb=%ld\n",
 	       held_s, sysfs("held_pages", buf, sizeof(buf)),
 	       sysfs("returned_blocks", buf2, sizeof(buf2)),
 	       free_kb(), round_free, start_free);
 	print_counters();
+	/* Where memory went, should the count fall short. */
+	printf(AER_MEMINFO " anon_kb=%ld pagetables_kb=%ld kernelstack_kb=%ld percpu_kb=%ld vmalloc_kb=%ld shmem_kb=%ld\n",
+	       meminfo_kb("AnonPages"), meminfo_kb("PageTables"),
+	       meminfo_kb("KernelStack"), meminfo_kb("Percpu"),
+	       meminfo_kb("VmallocUsed"), meminfo_kb("Shmem"));
 	trace_summary("inject");
 	return true;
 }

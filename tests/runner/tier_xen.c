@@ -142,10 +142,13 @@ static void injected_verdicts(const struct xr *on)
 	verdict(on->held_back && on->held_left == 0 && on->returned == on->inj_held,
 		"xen, injected failures: all %ld held blocks given back within %.1f s (%ld pages left)",
 		on->returned, on->ret_s, on->held_left);
-	/* Against the round's own start: the first round's drift is not its. */
+	/*
+	 * Against the round's own start (the first round's drift is not its),
+	 * within 2% as the storm and virtio tiers judge it.
+	 */
 	verdict(on->held_back && on->round_free_kb > 0 &&
-		on->ret_free_kb >= on->round_free_kb - 16 * 1024,
-		"xen, injected failures: MemFree + Slab + Cached back to %ld MiB (%ld MiB as the round began, %ld MiB at the start)",
+		on->ret_free_kb >= on->round_free_kb - on->round_free_kb / 50,
+		"xen, injected failures: MemFree + Slab + Cached back within 2%% (%ld MiB; %ld MiB as the round began, %ld MiB at the start)",
 		on->ret_free_kb / 1024, on->round_free_kb / 1024,
 		on->start_free_kb / 1024);
 	/*
