@@ -421,7 +421,7 @@ check-hyperv: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost \
 	exit $$rc
 
 # The end-to-end tiers again on the debug kernels: any KASAN, lockdep, BUG
-# or WARNING line in a guest log fails them.  Xen (PV and PVH dom0) runs on the debug kernel
+# or WARNING line in a guest log fails them.  Xen (PV dom0) runs on the debug kernel
 # without KASAN (a KASAN kernel dies as Xen PV dom0 in early boot here, a
 # fault in the KASAN shadow): lockdep, DEBUG_VM, KFENCE, DEBUG_LIST.
 check-debug: kernel-debug kernel-debug-xen $(OUT)/hostrun $(OUT)/initramfs.cpio.gz \
@@ -435,8 +435,6 @@ check-debug: kernel-debug kernel-debug-xen $(OUT)/hostrun $(OUT)/initramfs.cpio.
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee -a $(OUT)/check-debug.log || rc=1; \
 	$(OUT)/hostrun xen --tier debug-xen --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG_XEN) \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee -a $(OUT)/check-debug.log || rc=1; \
-	$(OUT)/hostrun xen-pvh --tier debug-xen-pvh --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG_XEN) \
-		--initrd $(OUT)/initramfs.cpio.gz --mib 128 | tee -a $(OUT)/check-debug.log || rc=1; \
 	exit $$rc
 
 # Every tier, and the summary lines each must print ("NAME: N passed,
@@ -454,7 +452,7 @@ SUMMARIES_virtio := virtio
 SUMMARIES_xen    := xen-dom0,xen-domu,xen-pvh,xen-domu-pvh
 SUMMARIES_hyperv := hvhost,hvwire,hyperv
 SUMMARIES_deb    := series,deb
-SUMMARIES_debug  := debug-kunit,debug-virtio,debug-storm,debug-hyperv,debug-xen,debug-xen-pvh
+SUMMARIES_debug  := debug-kunit,debug-virtio,debug-storm,debug-hyperv,debug-xen
 TIERS := unit fuzz tools runner kunit input storm virtio xen hyperv deb debug
 # The kernels make check builds: guest, debug, debug for Xen, the series
 # (one tree, each patch in turn), the series with modules.
