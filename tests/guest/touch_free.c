@@ -159,6 +159,15 @@ static void settle(void)
 	printf(AER_SETTLED " seconds=%.1f\n", now() - t0);
 }
 
+/* Where memory went, should free_kb() fall short: meminfo's other counts. */
+static void print_meminfo(void)
+{
+	printf(AER_MEMINFO " anon_kb=%ld pagetables_kb=%ld kernelstack_kb=%ld percpu_kb=%ld vmalloc_kb=%ld shmem_kb=%ld\n",
+	       meminfo_kb("AnonPages"), meminfo_kb("PageTables"),
+	       meminfo_kb("KernelStack"), meminfo_kb("Percpu"),
+	       meminfo_kb("VmallocUsed"), meminfo_kb("Shmem"));
+}
+
 /* Once more, with Xen "out of memory" for every 3rd reclaim. */
 static bool injected_round(size_t len, long start_free)
 {
@@ -172,10 +181,7 @@ static bool injected_round(size_t len, long start_free)
 	settle();
 	/* What this round must give back: it starts from here. */
 	round_free = free_kb();
-	printf(AER_MEMINFO " anon_kb=%ld pagetables_kb=%ld kernelstack_kb=%ld percpu_kb=%ld vmalloc_kb=%ld shmem_kb=%ld\n",
-	       meminfo_kb("AnonPages"), meminfo_kb("PageTables"),
-	       meminfo_kb("KernelStack"), meminfo_kb("Percpu"),
-	       meminfo_kb("VmallocUsed"), meminfo_kb("Shmem"));
+	print_meminfo();
 	trace_fail_only();
 	if (!inject("4", "3"))
 		return false;
@@ -207,11 +213,7 @@ static bool injected_round(size_t len, long start_free)
 	       sysfs("returned_blocks", buf2, sizeof(buf2)),
 	       free_kb(), round_free, start_free);
 	print_counters();
-	/* Where memory went, should the count fall short. */
-	printf(AER_MEMINFO " anon_kb=%ld pagetables_kb=%ld kernelstack_kb=%ld percpu_kb=%ld vmalloc_kb=%ld shmem_kb=%ld\n",
-	       meminfo_kb("AnonPages"), meminfo_kb("PageTables"),
-	       meminfo_kb("KernelStack"), meminfo_kb("Percpu"),
-	       meminfo_kb("VmallocUsed"), meminfo_kb("Shmem"));
+	print_meminfo();
 	trace_summary("inject");
 	return true;
 }

@@ -97,6 +97,24 @@ static bool memop_is(const struct xs_call *c, unsigned int cmd, unsigned long n)
 	       c->address_bits == 0;
 }
 
+/*
+ * Xen has memory again: one reclaim of the block at @pfn brings back
+ * exactly the @n gone frames from @gone, in one populate (PV maps them).
+ */
+static void expect_retry(unsigned long pfn, unsigned int order,
+			 unsigned long gone, unsigned long n)
+{
+	char want[64];
+
+	xsim.populate_left = xsim.decrease_left = -1;
+	xs_log_clear();
+	CHECK(reclaim(pfn, order) == 0);
+	snprintf(want, sizeof(want), xsim.pv ? "pop:%lu map:%lu" : "pop:%lu", n, n);
+	CHECK_TRACE(want);
+	CHECK(frames_are(xsim.calls[0].in, n, gone, false));
+	CHECK(present(pfn, 1UL << order) == 1UL << order && xsim.tot_pages == XS_PFNS);
+}
+
 /* --- the ABI and the registration ------------------------------------------ */
 
 static void test_abi(void)
@@ -328,11 +346,7 @@ static void test_reclaim_enomem(void)
 	CHECK(present(pfn, 512) == 100 && xsim.tot_pages == tot1 + 100);
 
 	/* Memory again: the rest of the block comes back. */
-	xs_log_clear();
-	xsim.populate_left = -1;
-	CHECK(reclaim(pfn, 9) == 0);
-	CHECK_TRACE("pop:412 map:412");
-	CHECK(present(pfn, 512) == 512 && xsim.tot_pages == XS_PFNS);
+	expect_retry(pfn, 9, pfn + 100, 412);
 }
 
 /* A block half back is reclaimed again touching only the missing frames. */
@@ -352,13 +366,8 @@ static void test_reclaim_half_back(void)
 	CHECK(xsim.tot_pages == XS_PFNS - 324);
 
 	/* What aer_retry_held() does once Xen has memory. */
-	xs_log_clear();
-	xsim.populate_left = -1;
-	CHECK(reclaim(pfn, 10) == 0);
-	CHECK_TRACE("pop:324 map:324");
-	CHECK(frames_are(xsim.calls[0].in, 324, pfn + 700, false));
-	CHECK(present(pfn, 1024) == 1024);
-	CHECK(xsim.tot_pages == XS_PFNS && xs_free_frames() == free0);
+	expect_retry(pfn, 10, pfn + 700, 324);
+	CHECK(xs_free_frames() == free0);
 
 	/* Nothing gone, nothing to do. */
 	xs_log_clear();
@@ -688,12 +697,7 @@ static void test_hvm_reclaim_enomem(void)
 	CHECK(marked_gone(pfn, 512) == 412 && marked_gone(pfn + 100, 412) == 412);
 	CHECK(xs_free_frames() == free1 - 100 && xsim.tot_pages == XS_PFNS - 412);
 
-	xsim.populate_left = -1;
-	xs_log_clear();
-	CHECK(reclaim(pfn, 9) == 0);
-	CHECK_TRACE("pop:412");
-	CHECK(frames_are(xsim.calls[0].in, 412, pfn + 100, false));
-	CHECK(present(pfn, 512) == 512 && xsim.tot_pages == XS_PFNS);
+	expect_retry(pfn, 9, pfn + 100, 412);
 }
 
 /*
@@ -743,12 +747,7 @@ static void test_hvm_mixed(void)
 	      present(pfn + 612, 412) == 412);
 	CHECK(marked_gone(0, XS_PFNS) == 312);
 
-	xsim.decrease_left = xsim.populate_left = -1;
-	xs_log_clear();
-	CHECK(reclaim(pfn, 10) == 0);
-	CHECK_TRACE("pop:312");
-	CHECK(frames_are(xsim.calls[0].in, 312, pfn + 300, false));
-	CHECK(present(pfn, 1024) == 1024 && xsim.tot_pages == XS_PFNS);
+	expect_retry(pfn, 10, pfn + 300, 312);
 }
 
 /*
