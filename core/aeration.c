@@ -281,8 +281,9 @@ unsigned long aer_retry_held(struct aer_engine *e)
 		pr_warn("aeration: %ld pages whose frames did not come back are held until they do\n",
 			left);
 	}
+	/* 0: never offered (a kernel can be under a second old here). */
 	if (left <= 0 || !READ_ONCE(e->reclaimer) ||
-	    now - e->last_retry_ns < AER_HELD_RETRY_MS * 1000000ULL)
+	    (e->last_retry_ns && now - e->last_retry_ns < AER_HELD_RETRY_MS * 1000000ULL))
 		return 0;
 	e->last_retry_ns = now;
 	while (left > 0 && aerg_held_pop(&pfn, &order)) {

@@ -111,7 +111,7 @@ struct aer_engine {
 	unsigned int report_seq;
 	unsigned int fail_reclaim_every;	/* ... and every Nth reclaim */
 	atomic_t reclaim_seq;
-	unsigned long long last_retry_ns;	/* held blocks last offered */
+	unsigned long long last_retry_ns;	/* held blocks last offered, 0 never */
 	bool warned_held;
 	struct aer_block batch[AER_MAX_CAPACITY];
 	struct aer_stats stats;
