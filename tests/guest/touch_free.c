@@ -25,18 +25,21 @@
 #include "guest.h"
 
 /*
- * Write a pattern unique to each word's address, read it back, and print
- * Xen's view while the memory is still in use ("AER sample").  The number
- * of bad words, or -1 if the memory could not be had.
- */
-/*
  * Fresh anonymous memory must read zero: with init_on_free the allocator
  * does not clear it, trusting the free page, so after Xen a reclaim that
  * did not clear shows here.  Words that did not, in the last call.
  */
 static long nonzero_words;
 
-static long pattern_check(size_t len, bool xen)
+/*
+ * Write a pattern unique to each word's address, read it back, and print
+ * Xen's view while the memory is still in use ("AER sample").  With
+ * @trace_at, the trace events up to the sample too: what the allocation
+ * reclaimed and what was reported meanwhile, without the reports of the
+ * memory freed after it.  The number of bad words, or -1 if the memory
+ * could not be had.
+ */
+static long pattern_check(size_t len, bool xen, const char *trace_at)
 {
 	char xv[96];
 	unsigned long *mem, i, n = len / sizeof(*mem), bad = 0;
@@ -56,6 +59,8 @@ static long pattern_check(size_t len, bool xen)
 		bad += mem[i] != (i * 0x9e3779b97f4a7c15UL ^ (unsigned long)&mem[i]);
 	if (xen) {
 		printf(AER_SAMPLE "%s\n", xen_view(xen, xv, sizeof(xv)));
+		if (trace_at)
+			trace_summary(trace_at);
 		/* dom0 asks Xen when it reads the line: keep the memory till then. */
 		if (domu)
 			sleep(1);
@@ -186,7 +191,7 @@ static bool injected_round(size_t len, long start_free)
 	if (!inject("4", "3"))
 		return false;
 	t0 = now();
-	bad = pattern_check(len, true);
+	bad = pattern_check(len, true, NULL);
 	printf(AER_INJECT " mib=%zu bad_words=%ld seconds=%.1f held_blocks=%s injected_failures=%s\n",
 	       len >> 20, bad, now() - t0, sysfs("held_blocks", buf, sizeof(buf)),
 	       sysfs("injected_failures", buf2, sizeof(buf2)));
@@ -279,10 +284,13 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 	trace_summary("end");
 	if (!xen && !reuse)
 		return true;
+	/* dom0 asks Xen when it reads the end line: not yet reusing then. */
+	if (domu)
+		sleep(1);
 
 	/* Reuse: every frame must come back (Xen) or refault, contents intact. */
 	t0 = now();
-	bad = pattern_check(len, xen);
+	bad = pattern_check(len, xen, "sample");
 	printf(AER_REUSE " mib=%ld bad_words=%ld nonzero_words=%ld seconds=%.1f memfree_kb=%ld\n",
 	       mib, bad, nonzero_words, now() - t0, meminfo_kb("MemFree"));
 	print_counters();

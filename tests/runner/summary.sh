@@ -15,6 +15,10 @@ dir=$1
 shift
 tp=0 tf=0 ts=0 tt=0
 fmt='%-8s %-14s %7s %7s %8s %9s\n'
+# Every failed check again, by log: a CI log that keeps only its head and
+# tail still says what failed.
+fails=$(grep -sH "^FAIL " "$dir"/check-*.log | sed -E 's|^.*/check-([^/]*)\.log:|\1: |')
+[ -z "$fails" ] || printf 'failed checks:\n%s\n' "$(echo "$fails" | head -40)"
 printf "$fmt" tier summary passed failed skipped time
 for spec in "$@"; do
 	tier=${spec%%:*}
