@@ -11,6 +11,7 @@
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-storm  allocation storms and the OOM killer, engine flat out
 #   make check-debug  kunit, virtio, storm, hyperv on a KASAN/lockdep kernel; xen on lockdep
+#   make check-arm64  KUnit and the virtio tier on an arm64 kernel (qemu-system-aarch64)
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make check-hyperv end to end: a TLFS test host must discard the guest's RAM
 #   make check-series the patch series: checkpatch, git am, each patch builds
@@ -42,6 +43,11 @@ KOUT_DEBUG := $(AER_CACHE)/linux-$(KVER)-debug
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
 KOUT_DEBUG_XEN := $(AER_CACHE)/linux-$(KVER)-debug-xen
 BZIMAGE_DEBUG_XEN := $(KOUT_DEBUG_XEN)/arch/x86/boot/bzImage
+# arm64, cross-built from the same tree (config/arm64.config): engine and
+# virtio backend under qemu-system-aarch64 -M virt.
+KOUT_ARM64 := $(AER_CACHE)/linux-$(KVER)-arm64
+IMAGE_ARM64 := $(KOUT_ARM64)/arch/arm64/boot/Image
+ARM64_CC  := aarch64-linux-gnu-gcc
 OUT       := out
 JOBS      ?= $(shell echo $$(( $$(nproc) + 1 )))
 export CCACHE_DIR ?= $(AER_CACHE)/ccache
@@ -55,7 +61,7 @@ CORE_SRC    := core/aeration.c core/policy.c
 CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-tools check-runner check-kunit check-input check-storm check-virtio \
-	check-xen check-hyperv check-series check-deb patches deb \
+	check-arm64 kernel-arm64 check-xen check-hyperv check-series check-deb patches deb \
 	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug kernel-debug-xen \
 	deps print-deps clean checkpatch
 
@@ -65,7 +71,8 @@ all: $(OUT)/test_core $(OUT)/hostrun
 
 DEB_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison \
 	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev \
-	    clang libclang-rt-14-dev python3 git dpkg-dev debhelper rsync kmod
+	    clang libclang-rt-14-dev python3 git dpkg-dev debhelper rsync kmod \
+	    gcc-aarch64-linux-gnu qemu-system-arm
 print-deps:
 	@echo $(DEB_PKGS)
 
@@ -147,6 +154,15 @@ $(OUT)/xen: $(XEN_GZ)
 	@mkdir -p $(OUT)
 	zcat $< > $@
 
+# The same guest program for arm64: no Xen tools there.
+$(OUT)/arm64/init: $(GUEST_SRC) tests/guest/guest.h tests/proto.h
+	@mkdir -p $(OUT)/arm64/initramfs/proc $(OUT)/arm64/initramfs/sys $(OUT)/arm64/initramfs/dev
+	$(ARM64_CC) -static -O2 -Wall -Wextra -Werror $(GUEST_SRC) -o $@
+
+$(OUT)/initramfs-arm64.cpio.gz: $(OUT)/arm64/init
+	cp $< $(OUT)/arm64/initramfs/init
+	cd $(OUT)/arm64/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../../initramfs-arm64.cpio.gz
+
 $(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenaer
 	rm -rf $(OUT)/initramfs && mkdir -p $(OUT)/initramfs/proc \
 		$(OUT)/initramfs/sys $(OUT)/initramfs/dev
@@ -212,9 +228,10 @@ define kconfig
 		rm -f $(2)/.config; exit 1; }; done
 endef
 
-# $(call kbuild,SRC,OUT,NAME): build the bzImage with ccache, with progress.
+# $(call kbuild,SRC,OUT,NAME[,TARGET]): build the bzImage (or TARGET) with
+# ccache, with progress.
 define kbuild
-	@+JOBS=$(JOBS) linux-glue/kbuild.sh "$(3)" $(1) $(2)
+	@+JOBS=$(JOBS) linux-glue/kbuild.sh "$(3)" $(1) $(2) $(4)
 endef
 
 # Unpack once; then keep the applied glue patch in step with the repo's.
@@ -244,7 +261,7 @@ kernel-tree: $(KSRC)/Makefile $(PATCH)
 		echo "applied linux-glue/linux-$(KVER).patch"; fi
 	@if [ "$$(readlink $(KSRC)/mm/aeration)" != "$(CURDIR)" ]; then \
 		ln -sfn $(CURDIR) $(KSRC)/mm/aeration; \
-		for o in $(KOUT) $(KOUT_DEBUG) $(KOUT_DEBUG_XEN); do \
+		for o in $(KOUT) $(KOUT_DEBUG) $(KOUT_DEBUG_XEN) $(KOUT_ARM64); do \
 			rm -rf $$o/mm/aeration $$o/mm/page_alloc.o $$o/mm/page_isolation.o; \
 		done; \
 	fi
@@ -267,6 +284,14 @@ $(KOUT_DEBUG_XEN)/.config: config/guest.config config/debug.config Kconfig | ker
 
 kernel-debug-xen: kernel-tree $(KOUT_DEBUG_XEN)/.config
 	$(call kbuild,$(KSRC),$(KOUT_DEBUG_XEN),debug kernel for Xen)
+
+$(KOUT_ARM64)/.config kernel-arm64: export ARCH := arm64
+$(KOUT_ARM64)/.config kernel-arm64: export CROSS_COMPILE := aarch64-linux-gnu-
+$(KOUT_ARM64)/.config: config/arm64.config Kconfig | kernel-tree
+	$(call kconfig,$(KSRC),$(KOUT_ARM64),$(CURDIR)/config/arm64.config)
+
+kernel-arm64: kernel-tree $(KOUT_ARM64)/.config
+	$(call kbuild,$(KSRC),$(KOUT_ARM64),arm64 kernel,Image)
 
 $(KSRC_STOCK)/Makefile: | $(KTAR)
 	$(call unpack,$(KSRC_STOCK))
@@ -420,6 +445,14 @@ check-hyperv: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/hvhost \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee -a $(OUT)/check-hyperv.log || rc=1; \
 	exit $$rc
 
+# arm64: the KUnit suite against arm64's allocator, and the virtio tier
+# under qemu-system-aarch64 -M virt -cpu max (TCG).
+check-arm64: kernel-arm64 $(OUT)/hostrun $(OUT)/initramfs-arm64.cpio.gz
+	@rc=0; a="--qemu qemu-system-aarch64 --kernel $(IMAGE_ARM64) --initrd $(OUT)/initramfs-arm64.cpio.gz"; \
+	$(OUT)/hostrun kunit --tier arm64-kunit $$a | tee $(OUT)/check-arm64.log || rc=1; \
+	$(OUT)/hostrun virtio --tier arm64 $$a | tee -a $(OUT)/check-arm64.log || rc=1; \
+	exit $$rc
+
 # The end-to-end tiers again on the debug kernels: any KASAN, lockdep, BUG
 # or WARNING line in a guest log fails them.  Xen (PV dom0) runs on the debug kernel
 # without KASAN (a KASAN kernel dies as Xen PV dom0 in early boot here, a
@@ -453,10 +486,11 @@ SUMMARIES_xen    := xen-dom0,xen-domu,xen-pvh,xen-domu-pvh
 SUMMARIES_hyperv := hvhost,hvwire,hyperv
 SUMMARIES_deb    := series,deb
 SUMMARIES_debug  := debug-kunit,debug-virtio,debug-storm,debug-hyperv,debug-xen
-TIERS := unit fuzz tools runner kunit input storm virtio xen hyperv deb debug
+SUMMARIES_arm64  := arm64-kunit,arm64
+TIERS := unit fuzz tools runner kunit input storm virtio xen hyperv deb debug arm64
 # The kernels make check builds: guest, debug, debug for Xen, the series
-# (one tree, each patch in turn), the series with modules.
-CHECK_KERNELS := 5
+# (one tree, each patch in turn), the series with modules, arm64.
+CHECK_KERNELS := 6
 check: deps
 	@mkdir -p $(OUT); rm -f $(OUT)/check-*.log $(OUT)/check-times $(OUT)/.kbuild-count; rc=0; \
 	export AER_KBUILD_N=$(CHECK_KERNELS) AER_KBUILD_COUNT=$(CURDIR)/$(OUT)/.kbuild-count; \

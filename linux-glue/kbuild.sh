@@ -1,5 +1,6 @@
 #!/bin/bash
-# One kernel build with ccache, saying what it builds and how far it got:
+# One kernel build with ccache (CROSS_COMPILE and ARCH from the environment),
+# saying what it builds and how far it got:
 # a cold build takes 5-15 minutes on 2 cores and make -s prints nothing.
 #
 #   linux-glue/kbuild.sh NAME SRC OUT [MAKE ARGS...]    (default target bzImage)
@@ -26,7 +27,7 @@ start=$(date +%s)
 stamp=$out/.kbuild-start
 touch "$stamp"
 echo "kernel $i of $n: $name ($out), building"
-make -s -C "$src" O="$out" CC="ccache gcc" -j"$jobs" "$@" > "$out/build.log" 2>&1 &
+make -s -C "$src" O="$out" CC="ccache ${CROSS_COMPILE:-}gcc" -j"$jobs" "$@" > "$out/build.log" 2>&1 &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do
 	for _ in $(seq 30); do

@@ -284,8 +284,9 @@ void run_guest(struct guest *g)
 	bool q35 = g->xen && opt.pvh && !opt.domu;	/* a PVH dom0 */
 	const char *dev = g->balloon_dev ? g->balloon_dev :
 			  g->balloon ? "virtio-balloon-pci,free-page-reporting=on" : NULL;
-	static char append[1024], xen_append[512];
+	static char append[1024], xen_append[512], arm_append[1024];
 	char modules[1536], acc[64];
+	const char *c;
 	const char *argv[64];
 	int argc = 0, first_extra, i, pfd[2], status;
 	pid_t pid;
@@ -300,6 +301,11 @@ void run_guest(struct guest *g)
 		g->append = append;
 		printf("host: AER_APPEND=\"%s\" added to the kernel command line\n",
 		       getenv("AER_APPEND"));
+	}
+	if (opt.arm64 && (c = strstr(g->append, "console=ttyS0"))) {
+		snprintf(arm_append, sizeof(arm_append), "%.*sconsole=ttyAMA0%s",
+			 (int)(c - g->append), g->append, c + strlen("console=ttyS0"));
+		g->append = arm_append;
 	}
 	if (g->xen && getenv("AER_XEN_APPEND")) {
 		snprintf(xen_append, sizeof(xen_append), "%s %s", xen_cmdline,
@@ -317,6 +323,10 @@ void run_guest(struct guest *g)
 		argv[argc++] = "q35";
 		argv[argc++] = "-device";
 		argv[argc++] = "amd-iommu";
+	}
+	if (opt.arm64) {	/* the virt machine, its PL011 console */
+		argv[argc++] = "-machine";
+		argv[argc++] = "virt";
 	}
 	argv[argc++] = "-m";
 	argv[argc++] = "2048M";
@@ -357,8 +367,9 @@ void run_guest(struct guest *g)
 		       opt.qemu, acc, cpu, q35 ? " -machine q35 -device amd-iommu" : "",
 		       g->xen, xen_cmdline, modules);
 	else
-		printf("host: %s -accel %s -m 2048M -smp 2 -kernel %s -device %s -append \"%s\"\n",
-		       opt.qemu, acc, g->kernel ? g->kernel : opt.kernel,
+		printf("host: %s -accel %s -cpu %s%s -m 2048M -smp 2 -kernel %s -device %s -append \"%s\"\n",
+		       opt.qemu, acc, cpu, opt.arm64 ? " -machine virt" : "",
+		       g->kernel ? g->kernel : opt.kernel,
 		       dev ? dev : "(none)", g->append);
 	for (i = first_extra; i < argc; i++)	/* the extra arguments */
 		printf("%s %s%s", i == first_extra ? "host: and" : "", argv[i],

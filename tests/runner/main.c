@@ -7,6 +7,9 @@
  *   hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO
  *   hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO
  *
+ * --qemu qemu-system-aarch64 boots an arm64 Image on QEMU's virt machine
+ * (make check-arm64).
+ *
  * Each tier ends with "<tier>: N passed, M failed, 0 skipped" and exits 1 if
  * anything failed; --tier NAME names that line (make check-debug runs the
  * same tiers on the debug kernels).  --replay FILE judges a recorded
@@ -93,6 +96,7 @@ int main(int argc, char **argv)
 		return usage();
 	opt.domu = !strncmp(argv[1], "xen-domu", 8);
 	opt.pvh = strstr(argv[1], "pvh") != NULL;
+	opt.arm64 = strstr(opt.qemu, "aarch64") != NULL;
 	if (!opt.tier)
 		opt.tier = modes[m].name;
 	return modes[m].run();

@@ -34,6 +34,7 @@ struct opts {
 	long mib;
 	bool domu;		/* xen-domu: the test runs in a PV domU */
 	bool pvh;		/* xen-pvh, xen-domu-pvh: PVH dom0 or domU */
+	bool arm64;		/* --qemu qemu-system-aarch64 */
 };
 extern struct opts opt;
 

@@ -194,6 +194,9 @@ int mode_virtio(void)
 	memfree_verdict("off", &off);
 
 	unbind_round();
-	device_del_round();
+	if (opt.arm64)	/* said every run: this tier does not prove it */
+		printf("\nNOT RUN on arm64: the device_del round. The virt machine unplugs only through PCIe native hotplug, whose 5 s attention-button wait removes the balloon after reporting is done: the round would prove nothing.\n");
+	else
+		device_del_round();
 	return summary();
 }
