@@ -253,8 +253,8 @@ static int aer_xen_back(struct aer_xen_buf *buf, unsigned long pfn,
 static int aer_xen_give(struct aer_xen_buf *buf, unsigned long pfn,
 			unsigned int n)
 {
-	unsigned int i;
-	int rc;
+	unsigned int i, done = 0;
+	int rc = 0;
 
 	/* Xen gives the frames to the next domain as they are. */
 	if (READ_ONCE(xen_scrub_pages))
@@ -262,38 +262,38 @@ static int aer_xen_give(struct aer_xen_buf *buf, unsigned long pfn,
 
 	if (!aer_xen_pv()) {
 		rc = aer_xen_gfns(buf, XENMEM_decrease_reservation, pfn, n);
-		for (i = 0; (int)i < rc; i++)
+		done = max(rc, 0);
+		for (i = 0; i < done; i++)
 			set_bit(pfn + i, aer_xen_gone_map);
-		if (rc == n)
+		if (done == n)
 			return 0;
 		goto fail;
 	}
 	for (i = 0; i < n; i++)
 		buf->frames[i] = pfn_to_mfn(pfn + i);
-	rc = 0;
-	if (aer_xen_map(buf, pfn, n, false))
+	rc = aer_xen_map(buf, pfn, n, false);
+	if (rc)
 		goto remap;
 	for (i = 0; i < n; i++)
 		__set_phys_to_machine(pfn + i, INVALID_P2M_ENTRY);
 	/* No CPU may keep a translation to a frame Xen reuses. */
-	if (aer_xen_flush_tlbs())
+	rc = aer_xen_flush_tlbs();
+	if (rc)
 		goto remap;
 	rc = aer_xen_memory_op(XENMEM_decrease_reservation, buf->frames, n, 0);
-	if (rc == n)
+	done = max(rc, 0);
+	if (done == n)
 		return 0;
-	pr_err_ratelimited("decrease_reservation gave %d of %u frames\n", rc, n);
-	if (rc < 0)
-		rc = 0;
 remap:
-	/* frames[rc, n) still hold the mfns Xen did not take. */
-	for (i = rc; i < n; i++)
+	/* frames[done, n) still hold the mfns Xen did not take. */
+	for (i = done; i < n; i++)
 		__set_phys_to_machine(pfn + i, buf->frames[i]);
-	memmove(buf->frames, buf->frames + rc, (n - rc) * sizeof(buf->frames[0]));
-	if (aer_xen_map(buf, pfn + rc, n - rc, true))
-		pr_err("cannot remap pfn %#lx\n", pfn + rc);
-	return -EIO;
+	memmove(buf->frames, buf->frames + done, (n - done) * sizeof(buf->frames[0]));
+	if (aer_xen_map(buf, pfn + done, n - done, true))
+		pr_err("cannot remap pfn %#lx\n", pfn + done);
 fail:
-	pr_err_ratelimited("decrease_reservation gave %d of %u frames\n", rc, n);
+	/* @rc: what the failed step returned (a frame count or an error) */
+	pr_err_ratelimited("gave Xen %u of %u frames (%d)\n", done, n, rc);
 	return -EIO;
 }
 

@@ -418,7 +418,7 @@ static void test_report_decrease_partial(void)
 		CHECK(xsim.p2m[pfn + i] == (i < 100 ? pop->out[i] : xs_initial_mfn(pfn + i)),
 		      "pfn %#lx", pfn + i);
 	CHECK(xsim.tot_pages == XS_PFNS && xs_free_frames() == free0);
-	CHECK(strstr(shim_log, "aeration: xen: decrease_reservation gave 100 of 512 frames"),
+	CHECK(strstr(shim_log, "aeration: xen: gave Xen 100 of 512 frames"),
 	      "log: %s", shim_log);
 
 	/* Xen takes none and says why. */
@@ -430,7 +430,7 @@ static void test_report_decrease_partial(void)
 	CHECK_TRACE("unmap:512 flush dec:512 map:512");
 	CHECK(frames_are(xsim.p2m + pfn, 512, pfn, true));
 	CHECK(xsim.tot_pages == XS_PFNS);
-	CHECK(strstr(shim_log, "gave -22 of 512"), "log: %s", shim_log);
+	CHECK(strstr(shim_log, "gave Xen 0 of 512 frames (-22)"), "log: %s", shim_log);
 }
 
 /* A failure in the middle of a batch: all earlier blocks are taken back. */
