@@ -124,7 +124,8 @@ $(OUT)/hostrun-san: $(RUNNER_DEP)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_USER) $(SAN) $(RUNNER_SRC) -o $@
 
-GUEST_SRC := $(wildcard tests/guest/*.c)
+# The test guest's PID 1; xenscan.c is a program of its own (below).
+GUEST_SRC := $(filter-out tests/guest/xenscan.c,$(wildcard tests/guest/*.c))
 $(OUT)/init: $(GUEST_SRC) tests/guest/guest.h tests/proto.h
 	@mkdir -p $(OUT)
 	$(CC) -static -O2 -Wall -Wextra -Werror $(GUEST_SRC) -o $@
@@ -148,6 +149,12 @@ $(OUT)/xenaer: hosts/xen/xenaer.c hosts/cli.h
 	$(CC) -static -std=gnu11 -Wall -Wextra -Werror -g -O2 $< -o $@ $(XENLIBS) 2>&1 | \
 		{ grep -v 'statically linked applications' || true; }
 
+# xenscan: the scrub round's scanner in the test dom0, static like xenaer.
+$(OUT)/xenscan: tests/guest/xenscan.c
+	@mkdir -p $(OUT)
+	$(CC) -static -std=gnu11 -Wall -Wextra -Werror -O2 $< -o $@ $(XENLIBS) 2>&1 | \
+		{ grep -v 'statically linked applications' || true; }
+
 # Xen boots as a multiboot kernel: QEMU wants it uncompressed.
 XEN_GZ ?= /boot/xen-4.17-amd64.gz
 $(OUT)/xen: $(XEN_GZ)
@@ -163,11 +170,11 @@ $(OUT)/initramfs-arm64.cpio.gz: $(OUT)/arm64/init
 	cp $< $(OUT)/arm64/initramfs/init
 	cd $(OUT)/arm64/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../../initramfs-arm64.cpio.gz
 
-$(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenaer
+$(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenaer $(OUT)/xenscan
 	rm -rf $(OUT)/initramfs && mkdir -p $(OUT)/initramfs/proc \
 		$(OUT)/initramfs/sys $(OUT)/initramfs/dev
 	cp $(OUT)/init $(OUT)/initramfs/init
-	cp $(OUT)/xenaer $(OUT)/initramfs/xenaer
+	cp $(OUT)/xenaer $(OUT)/xenscan $(OUT)/initramfs/
 	cd $(OUT)/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../initramfs.cpio.gz
 
 # A dom0 that runs the Xen test in a PV domU: the initramfs above plus
@@ -433,6 +440,8 @@ check-xen: kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 128 | tee -a $(OUT)/check-xen.log || rc=1; \
 	$(OUT)/hostrun xen-domu-pvh --xen $(OUT)/xen --kernel $(BZIMAGE) \
 		--initrd $(OUT)/initramfs-xl.cpio.gz --mib 128 | tee -a $(OUT)/check-xen.log || rc=1; \
+	$(OUT)/hostrun xen-scrub --xen $(OUT)/xen --kernel $(BZIMAGE) \
+		--initrd $(OUT)/initramfs-xl.cpio.gz --mib 256 | tee -a $(OUT)/check-xen.log || rc=1; \
 	exit $$rc
 
 # Hyper-V: the host's decoder, the guest's encoder against it, then end to
@@ -482,7 +491,7 @@ SUMMARIES_kunit  := kunit
 SUMMARIES_input  := input
 SUMMARIES_storm  := storm
 SUMMARIES_virtio := virtio
-SUMMARIES_xen    := xen-dom0,xen-domu,xen-pvh,xen-domu-pvh
+SUMMARIES_xen    := xen-dom0,xen-domu,xen-pvh,xen-domu-pvh,xen-scrub
 SUMMARIES_hyperv := hvhost,hvwire,hyperv
 SUMMARIES_deb    := series,deb
 SUMMARIES_debug  := debug-kunit,debug-virtio,debug-storm,debug-hyperv,debug-xen

@@ -39,6 +39,9 @@
  *   AER xl          tool= rc=  and AER xl| its output
  *   AER domu        domid= aeration=
  *   AER relay       seconds= max_lag_s= domu_done=
+ *   AER scrub-freed mib= xen_free_before_kib= xen_free_kib=   the marker freed
+ *   AER scrub       domid= domu_mib= rc= pages= marked= unmapped=
+ *                   a paused domU on Xen's free memory, scanned by xenscan
  *   AER error       what went wrong: the runner fails the tier on any
  *   AER done        the mode ran to its end (never printed after an error)
  *
@@ -86,6 +89,8 @@
 #define AER_XL		"AER xl"
 #define AER_XL_OUT	"AER xl|"
 #define AER_DOMU	"AER domu"
+#define AER_SCRUB_FREED	"AER scrub-freed"
+#define AER_SCRUB	"AER scrub"
 #define AER_RELAY	"AER relay"
 #define AER_ERROR	"AER error"
 #define AER_DONE	"AER done"

@@ -48,5 +48,7 @@ bool pf1(double secs);
 bool churn(long mib, long rounds, long interval_ms);
 bool storm(double secs);
 bool xen_host(long mib);
+bool xen_scrub(long mib);
+void settle(void);
 
 #endif /* _AER_GUEST_H */

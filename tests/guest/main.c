@@ -6,6 +6,7 @@
  *
  *   touch-free, unbind, xen, hyperv   touch_free.c
  *   domu                              xen.c: a dom0 running xen in a domU
+ *   scrub                             xen.c: no freed frame reaches a domU unscrubbed
  *   inputs, pf1, churn, storm         workloads.c
  *
  * aer.adaptive=, aer.delay=, aer.min_order= set those tunables first;
@@ -48,6 +49,8 @@ static bool run(const char *mode, long mib)
 			     cmdline_long("aer.interval=", 1000));
 	if (!strcmp(mode, "domu"))
 		return xen_host(mib);
+	if (!strcmp(mode, "scrub"))
+		return xen_scrub(mib);
 	printf(AER_ERROR " unknown aer.mode=%s\n", mode);
 	return false;
 }

@@ -146,7 +146,7 @@ bool wait_unplug(void)
  * bytes stayed put for 2 s (90 s at most).  Blocks a pass has taken off
  * the free lists are in no count, so a baseline waits for this.
  */
-static void settle(void)
+void settle(void)
 {
 	long last = -1, cur;
 	int quiet = 0;

@@ -8,9 +8,11 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,10 +28,11 @@ static char xen_domid[16] = "0";
 bool domu;
 
 /*
- * Run /xenaer (no shell in the initramfs: fork and exec), its stdout and
- * stderr in out.  Its exit status, or -1 if it did not run.
+ * Run /xenaer, or another program of the initramfs (no shell there: fork
+ * and exec), its stdout and stderr in out.  Its exit status, or -1 if it
+ * did not run.
  */
-static int xenaer(char *const argv[], char *out, size_t size)
+static int run_prog(const char *path, char *const argv[], char *out, size_t size)
 {
 	int pfd[2], status = -1;
 	size_t used = 0;
@@ -44,7 +47,7 @@ static int xenaer(char *const argv[], char *out, size_t size)
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		close(pfd[0]);
-		execv("/xenaer", argv);
+		execv(path, argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -56,6 +59,11 @@ static int xenaer(char *const argv[], char *out, size_t size)
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int xenaer(char *const argv[], char *out, size_t size)
+{
+	return run_prog("/xenaer", argv, out, size);
 }
 
 /*
@@ -174,27 +182,22 @@ static void relay_line(char *l, double *t_freed, double *lag)
 		*lag = now() - *t_freed - gt;
 }
 
-bool xen_host(long mib)
+/* Xen's toolstack in this dom0: xenstored, xen-init-dom0, xenconsoled. */
+static void xen_toolstack(void)
 {
 	static char *const xenstored[] = { XEN_BIN "xenstored", "-N", NULL };
 	static char *const init_dom0[] = { XEN_BIN "xen-init-dom0", NULL };
 	static char *const consoled[] = {
 		XEN_BIN "xenconsoled", "-i", "--log=guest",
 		"--log-dir=/var/log/xen/console", NULL };
-	static char *const create[] = { XEN_BIN "xl", "create", "/etc/xen/aerdomu.cfg", NULL };
-	static char *const domid[] = { XEN_BIN "xl", "domid", "aerdomu", NULL };
 	static const char *const dirs[] = {
 		"/dev/pts", "/var", "/var/run", "/var/run/xenstored", "/var/lib",
 		"/var/lib/xenstored", "/var/lib/xen", "/var/log", "/var/log/xen",
 		"/var/log/xen/console", "/var/run/xen", "/var/lock", "/run", "/etc",
 		"/etc/xen",
 	};
-	char cfg[1024], aer[16] = "xen", type[8] = "pv", mem[8] = "", buf[4096], out[512];
-	double t0, t_freed = 0, lag = 0;
-	size_t used = 0, i;
-	bool done = false;
-	ssize_t n;
-	int fd = -1;
+	char out[512];
+	size_t i;
 	FILE *f;
 
 	mount("xenfs", "/proc/xen", "xenfs", 0, NULL);
@@ -202,6 +205,28 @@ bool xen_host(long mib)
 		mkdir(dirs[i], 0755);
 	/* xenconsoled gives each domU console a pty */
 	mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
+	f = fopen("/etc/xen/xl.conf", "w");	/* xl warns without one */
+	if (f)
+		fclose(f);
+	spawn(xenstored);
+	for (i = 0; i < 100 && access("/var/run/xenstored/socket", F_OK); i++)
+		usleep(100000);
+	xen_tool(init_dom0, out, sizeof(out));
+	spawn(consoled);
+}
+
+bool xen_host(long mib)
+{
+	static char *const create[] = { XEN_BIN "xl", "create", "/etc/xen/aerdomu.cfg", NULL };
+	static char *const domid[] = { XEN_BIN "xl", "domid", "aerdomu", NULL };
+	char cfg[1024], aer[16] = "xen", type[8] = "pv", mem[8] = "", buf[4096], out[512];
+	double t0, t_freed = 0, lag = 0;
+	size_t used = 0;
+	bool done = false;
+	ssize_t n;
+	int fd = -1;
+	FILE *f;
+
 	cmdline_get("aer.domu_aeration=", aer, sizeof(aer));
 	cmdline_get("aer.domu_type=", type, sizeof(type));
 	/*
@@ -223,15 +248,7 @@ bool xen_host(long mib)
 		printf(AER_ERROR " cannot write /etc/xen/aerdomu.cfg\n");
 		return false;
 	}
-	f = fopen("/etc/xen/xl.conf", "w");	/* xl warns without one */
-	if (f)
-		fclose(f);
-
-	spawn(xenstored);
-	for (i = 0; i < 100 && access("/var/run/xenstored/socket", F_OK); i++)
-		usleep(100000);
-	xen_tool(init_dom0, out, sizeof(out));
-	spawn(consoled);
+	xen_toolstack();
 	if (xen_tool(create, out, sizeof(out))) {
 		printf(AER_ERROR " xl create failed: %s\n", out);
 		return false;
@@ -274,4 +291,72 @@ bool xen_host(long mib)
 	if (!done)
 		printf(AER_ERROR " the domU did not finish within 600 s\n");
 	return done;
+}
+
+/* Written over the freed memory; no page of another domain may show it. */
+#define SCRUB_MARKER	0x6165726174696f6eULL	/* "aeration" */
+
+/*
+ * scrub mode (dom0, aeration=xen): fill @mib MiB with a marker, free it
+ * and let aeration give it to Xen; then build a paused PVH domU on all but
+ * 64 MiB of Xen's free memory, which so holds most of those frames, and
+ * count the domU's pages that carry the marker (/xenscan maps each gfn;
+ * PVH, so that gfns are what dom0 maps: a PV domU's would be machine
+ * frames).
+ * Xen hands a frame a live domain gave back to the next domain unscrubbed:
+ * with xen_scrub_pages=1 the count must be 0.
+ */
+bool xen_scrub(long mib)
+{
+	static char *const create[] = { XEN_BIN "xl", "create", "-p", "/etc/xen/aerscan.cfg", NULL };
+	static char *const domid[] = { XEN_BIN "xl", "domid", "aerscan", NULL };
+	static char *const destroy[] = { XEN_BIN "xl", "destroy", "aerscan", NULL };
+	size_t len = (size_t)mib << 20, i;
+	char cfg[512], xv[96], out[512], id[16], marker[24];
+	char *const scan[] = { "xenscan", id, marker, NULL };
+	long before_kib, after_kib, domu_mib;
+	uint64_t *mem;
+	FILE *f;
+	int rc;
+
+	settle();
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED) {
+		printf(AER_ERROR " mmap %ld MiB for the marker failed\n", mib);
+		return false;
+	}
+	for (i = 0; i < len / sizeof(*mem); i++)
+		mem[i] = SCRUB_MARKER;
+	xen_view(true, xv, sizeof(xv));	/* the marked memory in use */
+	before_kib = strstr(xv, "xen_free_kib=") ? atol(strstr(xv, "xen_free_kib=") + 13) : -1;
+	munmap(mem, len);
+	sleep(3);	/* the freed memory's first pass is 2 s away */
+	settle();
+	xen_view(true, xv, sizeof(xv));
+	after_kib = strstr(xv, "xen_free_kib=") ? atol(strstr(xv, "xen_free_kib=") + 13) : -1;
+	printf(AER_SCRUB_FREED " mib=%ld xen_free_before_kib=%ld xen_free_kib=%ld\n",
+	       mib, before_kib, after_kib);
+
+	xen_toolstack();
+	domu_mib = after_kib / 1024 - 64;
+	snprintf(cfg, sizeof(cfg),
+		 "name = \"aerscan\"\ntype = \"pvh\"\nkernel = \"/domu/bzImage\"\n"
+		 "memory = %ld\nvcpus = 1\n", domu_mib);
+	f = fopen("/etc/xen/aerscan.cfg", "w");
+	if (domu_mib < mib || !f || fputs(cfg, f) < 0 || fclose(f)) {
+		printf(AER_ERROR " no paused domU to scan (%ld MiB)\n", domu_mib);
+		return false;
+	}
+	if (xen_tool(create, out, sizeof(out))) {
+		printf(AER_ERROR " xl create -p failed: %s\n", out);
+		return false;
+	}
+	xen_tool(domid, id, sizeof(id));
+	snprintf(marker, sizeof(marker), "%llx", (unsigned long long)SCRUB_MARKER);
+	rc = run_prog("/xenscan", scan, out, sizeof(out));
+	out[strcspn(out, "\n")] = 0;
+	printf(AER_SCRUB " domid=%s domu_mib=%ld rc=%d %s\n", id, domu_mib, rc, out);
+	xen_tool(destroy, out, sizeof(out));
+	return rc == 0;
 }

@@ -3,7 +3,7 @@
  * hostrun: the host side of the test tiers and of make demo and make bench.
  *
  *   hostrun virtio|kunit|input|storm|boot|demo --kernel BZIMAGE --initrd CPIO
- *   hostrun xen|xen-domu|xen-pvh|xen-domu-pvh --xen XEN --kernel BZIMAGE --initrd CPIO
+ *   hostrun xen|xen-domu|xen-pvh|xen-domu-pvh|xen-scrub --xen XEN --kernel BZIMAGE --initrd CPIO
  *   hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO
  *   hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO
  *
@@ -25,7 +25,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hostrun virtio|kunit|input|storm|boot|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
-		"       hostrun xen|xen-domu|xen-pvh|xen-domu-pvh --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
+		"       hostrun xen|xen-domu|xen-pvh|xen-domu-pvh|xen-scrub --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
 		"             [--part fast,reclaim,churn] [--intervals MS,MS,...]\n"
@@ -50,6 +50,7 @@ static const struct {
 	{ "xen-domu", mode_xen, true, false },
 	{ "xen-pvh", mode_xen, true, false },
 	{ "xen-domu-pvh", mode_xen, true, false },
+	{ "xen-scrub", mode_xen_scrub, true, false },
 	{ "bench", mode_bench, false, true },
 };
 
@@ -94,8 +95,9 @@ int main(int argc, char **argv)
 	    (modes[m].xen && !opt.xen && !opt.replay) ||
 	    (modes[m].stock && !opt.stock))
 		return usage();
-	opt.domu = !strncmp(argv[1], "xen-domu", 8);
-	opt.pvh = strstr(argv[1], "pvh") != NULL;
+	/* xen-scrub builds a PVH domU from a PV dom0: xen-domu-pvh's machine */
+	opt.domu = !strncmp(argv[1], "xen-domu", 8) || !strcmp(argv[1], "xen-scrub");
+	opt.pvh = strstr(argv[1], "pvh") || !strcmp(argv[1], "xen-scrub");
 	opt.arm64 = strstr(opt.qemu, "aarch64") != NULL;
 	if (!opt.tier)
 		opt.tier = modes[m].name;

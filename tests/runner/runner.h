@@ -131,6 +131,7 @@ bool touched_measured(const struct tf *t);
 int mode_virtio(void);
 int mode_hyperv(void);
 int mode_xen(void);
+int mode_xen_scrub(void);
 int mode_storm(void);
 int mode_input(void);
 int mode_boot(void);

@@ -251,3 +251,90 @@ int mode_xen(void)
 		       on.relay_lag);
 	return summary();
 }
+
+/*
+ * xen-scrub: PV dom0 with aeration=xen fills memory with a marker and
+ * frees it; a paused PVH domU is then built on Xen's free memory and
+ * scanned from dom0 (tests/guest/xen.c, xenscan): xen-domu-pvh's machine.  With scrubbing, no page of it
+ * may carry the marker; with xen_scrub_pages=0, the control, most of the
+ * marked frames must show up there, or the scan proves nothing.
+ */
+struct xs {
+	long freed_mib, before_kib, after_kib;	/* AER scrub-freed */
+	long domu_mib, rc, pages, marked, unmapped;	/* AER scrub */
+	bool scanned;
+};
+
+static void xs_line(struct guest *g, const char *l)
+{
+	struct xs *x = g->priv;
+
+	if (aer_is(l, AER_SCRUB_FREED)) {
+		aer_long(l, "mib", &x->freed_mib);
+		aer_long(l, "xen_free_before_kib", &x->before_kib);
+		aer_long(l, "xen_free_kib", &x->after_kib);
+	} else if (aer_is(l, AER_SCRUB)) {
+		x->scanned = aer_long(l, "domu_mib", &x->domu_mib) &&
+			     aer_long(l, "rc", &x->rc) &&
+			     aer_long(l, "pages", &x->pages) &&
+			     aer_long(l, "marked", &x->marked) &&
+			     aer_long(l, "unmapped", &x->unmapped);
+	}
+}
+
+static void xs_run(struct xs *x, struct guest *g, const char *extra)
+{
+	char append[256];
+
+	memset(x, 0, sizeof(*x));
+	memset(g, 0, sizeof(*g));
+	x->marked = -1;
+	snprintf(append, sizeof(append),
+		 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=xen aer.mode=scrub aer.mib=%ld%s",
+		 opt.mib, extra);
+	g->append = append;
+	g->xen = opt.xen;
+	g->line = xs_line;
+	g->echo = 2;
+	g->priv = x;
+	run_guest(g);
+}
+
+int mode_xen_scrub(void)
+{
+	long want = (long)(RECLAIM_FRACTION * opt.mib);	/* MiB given */
+	long pages = opt.mib * 256;			/* 4 KiB pages marked */
+	struct guest g_on, g_off;
+	struct xs on, off;
+
+	print_accel();
+	printf("\n== Xen 4.17, PV dom0, aeration=xen: %ld MiB marked and freed, a paused domU scanned\n",
+	       opt.mib);
+	xs_run(&on, &g_on, "");
+	printf("\n== the same with xen_scrub_pages=0: the control\n");
+	xs_run(&off, &g_off, " xen_scrub_pages=0");
+
+	printf("\n%-18s %12s %12s %10s %10s %10s\n", "dom0", "Xen free", "after free",
+	       "domU", "pages", "marked");
+	printf("%-18s %8ld MiB %8ld MiB %6ld MiB %10ld %10ld\n", "scrubbed",
+	       on.before_kib / 1024, on.after_kib / 1024, on.domu_mib, on.pages, on.marked);
+	printf("%-18s %8ld MiB %8ld MiB %6ld MiB %10ld %10ld\n\n", "xen_scrub_pages=0",
+	       off.before_kib / 1024, off.after_kib / 1024, off.domu_mib, off.pages,
+	       off.marked);
+
+	guest_verdicts("scrub", &g_on);
+	verdict(on.before_kib > 0 && on.after_kib - on.before_kib >= want * 1024,
+		"scrub: Xen's free memory rose by >= %ld MiB when the marked memory was freed (%ld -> %ld MiB)",
+		want, on.before_kib / 1024, on.after_kib / 1024);
+	verdict(on.scanned && on.rc == 0 && on.domu_mib > 0 &&
+		on.pages >= on.domu_mib * 256,
+		"scrub: dom0 mapped every page of a paused PVH domU of %ld MiB built on Xen's free memory (%ld pages; %ld gfns in holes)",
+		on.domu_mib, on.pages, on.unmapped);
+	verdict(on.scanned && on.marked == 0,
+		"scrub: no page of that domU carries the marker (%ld pages do)", on.marked);
+	guest_verdicts("control", &g_off);
+	verdict(off.scanned && off.rc == 0 && off.marked >= pages / 2,
+		"control: with xen_scrub_pages=0 the scan finds the marker in >= half the %ld pages freed (%ld pages)",
+		pages, off.marked);
+	return summary();
+}
