@@ -66,6 +66,12 @@ judge xen xen-off-unmeasured.txt 1 '^FAIL auto: Xen free memory and tot_pages me
 	"xen: dom0's aeration=auto without Xen's view on the lines fails"
 judge xen xen-off-measured.txt 1 '^PASS auto: Xen free memory and tot_pages measured and unchanged' \
 	"xen: dom0's aeration=auto with Xen's view measured and unchanged passes that verdict"
+judge xen-scrub xen-scrub-marked.txt 1 '^FAIL scrub: no page of that domU carries the marker \(12 pages do\)' \
+	"xen-scrub: a domU page carrying dom0's freed marker fails"
+judge xen-scrub xen-scrub-clean.txt 1 '^FAIL control: with xen_scrub_pages=0 the scan finds the marker in >= half the 262144 pages freed \(0 pages\)' \
+	"xen-scrub: a control that finds no marker fails (the scan proved nothing)"
+judge xen-scrub xen-scrub-clean.txt 1 '^PASS scrub: no page of that domU carries the marker \(0 pages do\)' \
+	"xen-scrub: no marker in the scrubbed run passes that verdict"
 
 # make check's table.
 sum() {
