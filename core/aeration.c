@@ -459,23 +459,27 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
  * freed and reused within that is never reported), but the backlog a pass
  * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.
  * The first pass of each request learns from what the passes since the
- * previous one aerated, the drain included: if as many aerated blocks as
- * a quarter of it, and AER_CHURN_MIN_BLOCKS at least, were reused within
- * AER_CHURN_WINDOW_MS of a pass that aerated, that is churn past the age:
- * double it, and if it happens twice in a row go straight to
+ * previous one aerated, the drain included.  Churn is the same memory
+ * going around: about as many aerated blocks reused within
+ * AER_CHURN_WINDOW_MS of a pass that aerated as those passes aerated
+ * (between a quarter and four times as many, AER_CHURN_MIN_BLOCKS at
+ * least; the allocator takes the oldest aerated blocks first, so which
+ * blocks cannot tell).  A program that starts after boot and takes the
+ * free memory reuses far more than the passes since aerated, once: no
+ * churn.  Churn seen by two learns in a row is a pattern: go straight to
  * AER_SLOW_DELAY_MS, because every round spent finding the right delay is
- * a round of refaults.  One reuse (a program starting) is not a pattern.
- * Otherwise halve it, down to AER_AGE_MS.  Passes that aerated nothing
- * teach nothing, and it learns at most once per AER_CHURN_WINDOW_MS, so
- * that the reuse still to come is counted.  Under churn the age counts
- * from the last loud free, not from the request: see aer_defer().
+ * a round of refaults; seen once, nothing changes.  A learn that sees no
+ * churn puts the age back to AER_AGE_MS at once: the churn is over, and a
+ * large free now must not wait for it.  Passes that aerated nothing teach
+ * nothing, and it learns at most once per AER_CHURN_WINDOW_MS, so that
+ * the reuse still to come is counted.  Under churn the age counts from
+ * the last loud free, not from the request: see aer_defer().
  */
 static void aer_adapt(struct aer_engine *e)
 {
 	unsigned long long now = aerg_clock_ns();
 	unsigned long quick = atomic_long_read(&e->quick_reuse);
 	unsigned long aerated = e->aerated_since;
-	unsigned int d = e->cur_delay_ms;
 
 	/* The last blocks' churn window is still open: their reuse may come. */
 	if (e->learned_ns &&
@@ -487,19 +491,17 @@ static void aer_adapt(struct aer_engine *e)
 		return;
 	e->learned_ns = now;
 	/* A few blocks are no pattern, whatever the ratio. */
-	if (quick * 4 >= aerated && quick >= AER_CHURN_MIN_BLOCKS &&
-	    aerated >= AER_CHURN_MIN_BLOCKS) {
-		e->churn_streak++;
+	if (quick * 4 >= aerated && quick <= aerated * 4 &&
+	    quick >= AER_CHURN_MIN_BLOCKS && aerated >= AER_CHURN_MIN_BLOCKS) {
 		/* An eighth of the churn is loud; a merge or two is not. */
 		e->loud_blocks = quick / 8 > AER_LOUD_MIN_BLOCKS ?
 				 quick / 8 : AER_LOUD_MIN_BLOCKS;
-		d = e->churn_streak >= 2 || d * 2 > AER_SLOW_DELAY_MS ?
-		    AER_SLOW_DELAY_MS : d * 2;
+		if (++e->churn_streak >= 2)
+			WRITE_ONCE(e->cur_delay_ms, AER_SLOW_DELAY_MS);
 	} else {
 		e->churn_streak = 0;
-		d = d / 2 > AER_AGE_MS ? d / 2 : AER_AGE_MS;
+		WRITE_ONCE(e->cur_delay_ms, AER_AGE_MS);
 	}
-	WRITE_ONCE(e->cur_delay_ms, d);
 }
 
 /*

@@ -341,7 +341,7 @@ static void test_report_failure(void)
 	CHECK_STATE();
 }
 
-/* Idle: what is aerated stays free, so the delay shrinks to the minimum. */
+/* Idle: what is aerated stays free, so the delay is back to the age at once. */
 static void test_adaptive_idle(void)
 {
 	unsigned long i;
@@ -357,8 +357,7 @@ static void test_adaptive_idle(void)
 		mb_free(pfns[i], 0);
 		mb_now_ns += mb_engine.cur_delay_ms * 1000000ULL;
 		aer_pass(&mb_engine);
-		CHECK(mb_engine.cur_delay_ms ==
-		      (i == 1 ? AER_SLOW_DELAY_MS / 2 : AER_AGE_MS));
+		CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
 		run_passes();
 	}
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
@@ -403,13 +402,17 @@ static void test_adaptive_churn(void)
 		for (i = 0; i < n; i += 2)
 			mb_free(pfns[i], 0);
 		waited = wait_for_pass();
-		/* The request learned: once is not a pattern, double.  Twice: slow. */
-		CHECK(mb_engine.cur_delay_ms == (round == 0 ? AER_AGE_MS :
-						 round == 1 ? 2 * AER_AGE_MS :
+		/*
+		 * The request learned: once is not a pattern (round 1); the
+		 * next learn is a churn window later (round 3), and twice is
+		 * slow.
+		 */
+		CHECK(mb_engine.churn_streak == (round == 0 ? 0U : round <= 2 ? 1U : 2U) ||
+		      round > 3);
+		CHECK(mb_engine.cur_delay_ms == (round <= 2 ? AER_AGE_MS :
 						 AER_SLOW_DELAY_MS));
 		/* The frees were loud: the age counts from the first look. */
-		CHECK(waited >= (round == 0 ? AER_AGE_MS : round == 1 ?
-				 AER_AGE_MS + 2 * AER_AGE_MS :
+		CHECK(waited >= (round <= 2 ? AER_AGE_MS :
 				 AER_QUIET_LOOK_MS + AER_SLOW_DELAY_MS));
 		CHECK(waited < AER_MAX_WAIT_MS);
 		run_passes();	/* the backlog, learning nothing */
@@ -506,7 +509,89 @@ static void test_backlog_learns_nothing(void)
 	CHECK(atomic_long_read(&mb_engine.quick_reuse) == (long)(n / 2));
 	mb_free(pfns[0], 0);
 	aer_pass(&mb_engine);
-	CHECK(mb_engine.cur_delay_ms == 2 * AER_AGE_MS);
+	/* Churn seen once: no pattern yet, the age stays. */
+	CHECK(mb_engine.churn_streak == 1);
+	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK_STATE();
+}
+
+/*
+ * A program that starts right after boot and takes the free memory that
+ * boot-time reporting just aerated: one reuse, however large, and later
+ * reuse of those old blocks after small passes, is no churn.  Its free
+ * afterwards must go at the age (issue 15: the demo's 1 GiB waited 4 s).
+ */
+static void test_startup_reuse_is_no_churn(void)
+{
+	static long prog[1 << 14];
+	unsigned long n, i, got = 0, small = 2 * AER_CHURN_MIN_BLOCKS;
+
+	setup(false, 0, 64);
+	n = fill(pfns, 1 << 15, 0);
+	/* Boot: half the memory free, in single pages, all of it aerated. */
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	run_passes();
+	/* The program takes half of it within the churn window ... */
+	while (got < n / 4)
+		prog[got++] = mb_alloc(0, 1);
+	CHECK(atomic_long_read(&mb_engine.quick_reuse) >= (long)(n / 4));
+	/*
+	 * ... a small free (single pages: their buddies are in use) has its
+	 * pass learn (once: no pattern) and aerate enough blocks to count ...
+	 */
+	for (i = 0; i < small; i++)
+		mb_free(prog[i], 0);
+	CHECK(wait_for_pass() == AER_AGE_MS);
+	run_passes();
+	CHECK(mb_engine.churn_streak == 1);
+	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(mb_engine.aerated_since == small);
+	/* ... and goes on taking old blocks, far more than that pass aerated. */
+	for (i = 0; i < small; i++)
+		prog[i] = mb_alloc(0, 1);
+	while (got < n / 2 - small)
+		prog[got++] = mb_alloc(0, 1);
+	CHECK(atomic_long_read(&mb_engine.quick_reuse) > 4 * (long)small);
+	mb_now_ns += AER_CHURN_WINDOW_MS * 1000000ULL;
+	/* Then it frees: the next pass comes at the age, no churn seen. */
+	for (i = 0; i < got; i++)
+		mb_free(prog[i], 0);
+	CHECK(wait_for_pass() == AER_AGE_MS);
+	CHECK(mb_engine.churn_streak == 0);
+	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	run_passes();
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	CHECK_STATE();
+}
+
+/*
+ * Churn that ended: a quiet spell, a pass that aerates the last round's
+ * memory, and then a large free must go at the age, not wait for the
+ * churn's slow delay.
+ */
+static void test_churn_over(void)
+{
+	unsigned long n, i;
+
+	setup(false, 0, 64);
+	n = fill(pfns, 1 << 15, 0);
+	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
+	mb_engine.churn_streak = 2;
+	/* The last round's free; its pass comes after a quiet spell. */
+	for (i = 0; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	CHECK(wait_for_pass() >= AER_SLOW_DELAY_MS);
+	run_passes();
+	mb_now_ns += 2 * AER_SLOW_DELAY_MS * 1000000ULL;
+	/* Quiet; then a large free. */
+	for (i = 1; i < n; i += 2)
+		mb_free(pfns[i], 0);
+	CHECK(wait_for_pass() <= AER_QUIET_LOOK_MS);
+	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(mb_engine.churn_streak == 0);
+	run_passes();
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
 	CHECK_STATE();
 }
 
@@ -975,6 +1060,8 @@ int main(void)
 	RUN(test_report_failure);
 	RUN(test_adaptive_idle);
 	RUN(test_adaptive_churn);
+	RUN(test_startup_reuse_is_no_churn);
+	RUN(test_churn_over);
 	RUN(test_quiet_spell);
 	RUN(test_small_pass_is_no_pattern);
 	RUN(test_backlog_learns_nothing);
