@@ -227,6 +227,7 @@ bool xen_host(long mib)
 	int fd = -1;
 	FILE *f;
 
+	xen_toolstack();	/* the daemons, and /etc/xen for the cfg */
 	cmdline_get("aer.domu_aeration=", aer, sizeof(aer));
 	cmdline_get("aer.domu_type=", type, sizeof(type));
 	/*
@@ -248,7 +249,6 @@ bool xen_host(long mib)
 		printf(AER_ERROR " cannot write /etc/xen/aerdomu.cfg\n");
 		return false;
 	}
-	xen_toolstack();
 	if (xen_tool(create, out, sizeof(out))) {
 		printf(AER_ERROR " xl create failed: %s\n", out);
 		return false;
