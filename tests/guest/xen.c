@@ -293,6 +293,16 @@ bool xen_host(long mib)
 	return done;
 }
 
+/* Xen's free memory, from xenaer, or -1. */
+static long xen_free_kib(void)
+{
+	char xv[96];
+	long kib = -1;
+
+	aer_long(xen_view(true, xv, sizeof(xv)), "xen_free_kib", &kib);
+	return kib;
+}
+
 /* Written over the freed memory; no page of another domain may show it. */
 #define SCRUB_MARKER	0x6165726174696f6eULL	/* "aeration" */
 
@@ -312,7 +322,7 @@ bool xen_scrub(long mib)
 	static char *const domid[] = { XEN_BIN "xl", "domid", "aerscan", NULL };
 	static char *const destroy[] = { XEN_BIN "xl", "destroy", "aerscan", NULL };
 	size_t len = (size_t)mib << 20, i;
-	char cfg[512], xv[96], out[512], id[16], marker[24];
+	char cfg[512], out[512], id[16], marker[24];
 	char *const scan[] = { "xenscan", id, marker, NULL };
 	long before_kib, after_kib, domu_mib;
 	uint64_t *mem;
@@ -328,13 +338,11 @@ bool xen_scrub(long mib)
 	}
 	for (i = 0; i < len / sizeof(*mem); i++)
 		mem[i] = SCRUB_MARKER;
-	xen_view(true, xv, sizeof(xv));	/* the marked memory in use */
-	before_kib = strstr(xv, "xen_free_kib=") ? atol(strstr(xv, "xen_free_kib=") + 13) : -1;
+	before_kib = xen_free_kib();	/* the marked memory in use */
 	munmap(mem, len);
 	sleep(3);	/* the freed memory's first pass is 2 s away */
 	settle();
-	xen_view(true, xv, sizeof(xv));
-	after_kib = strstr(xv, "xen_free_kib=") ? atol(strstr(xv, "xen_free_kib=") + 13) : -1;
+	after_kib = xen_free_kib();
 	printf(AER_SCRUB_FREED " mib=%ld xen_free_before_kib=%ld xen_free_kib=%ld\n",
 	       mib, before_kib, after_kib);
 

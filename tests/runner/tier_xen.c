@@ -100,19 +100,26 @@ static void xr_line(struct guest *g, const char *l)
 		trace_line(l, "inject", &x->tr_inject);
 }
 
+/* Boot Xen with our kernel as dom0 on @append; @line judges its console. */
+static void xen_boot(struct guest *g, const char *append,
+		     void (*line)(struct guest *g, const char *l), void *priv)
+{
+	memset(g, 0, sizeof(*g));
+	g->append = append;
+	g->xen = opt.xen;
+	g->line = line;
+	g->echo = 2;
+	g->priv = priv;
+	run_guest(g);
+}
+
 static void xr_run(struct xr *x, struct guest *g, const char *aeration)
 {
 	char append[256];
 
 	memset(x, 0, sizeof(*x));
-	memset(g, 0, sizeof(*g));
 	x->t_90 = -1;
 	x->reuse_bad = x->reuse_nonzero = -1;
-	g->append = append;
-	g->xen = opt.xen;
-	g->line = xr_line;
-	g->echo = 2;
-	g->priv = x;
 	if (opt.domu)	/* dom0 without aeration; the domU gets @aeration */
 		snprintf(append, sizeof(append),
 			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=off aer.mode=domu aer.domu_aeration=%s aer.domu_type=%s aer.domu_mem=%s aer.mib=%ld",
@@ -122,7 +129,7 @@ static void xr_run(struct xr *x, struct guest *g, const char *aeration)
 		snprintf(append, sizeof(append),
 			 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.mib=%ld",
 			 aeration, opt.mib);
-	run_guest(g);
+	xen_boot(g, append, xr_line, x);
 }
 
 static void xr_row(const char *name, const struct xr *x)
@@ -287,17 +294,11 @@ static void xs_run(struct xs *x, struct guest *g, const char *extra)
 	char append[256];
 
 	memset(x, 0, sizeof(*x));
-	memset(g, 0, sizeof(*g));
 	x->marked = -1;
 	snprintf(append, sizeof(append),
 		 "console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=xen aer.mode=scrub aer.mib=%ld%s",
 		 opt.mib, extra);
-	g->append = append;
-	g->xen = opt.xen;
-	g->line = xs_line;
-	g->echo = 2;
-	g->priv = x;
-	run_guest(g);
+	xen_boot(g, append, xs_line, x);
 }
 
 int mode_xen_scrub(void)
