@@ -80,7 +80,10 @@ bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 		  bool mark);
 /* Is the pageblock of @pfn isolated (offlining, alloc_contig_range)? */
 bool aerg_pageblock_isolated(unsigned long pfn);
-/* Would an isolated block merge with a free buddy if put back now? */
+/*
+ * Would an isolated block merge with a free buddy if put back now?  Not
+ * with an aerated one: aer_leave() keeps those apart for a reclaim backend.
+ */
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order);
 

@@ -166,11 +166,28 @@ bool aerg_pageblock_isolated(unsigned long pfn)
 	return is_migrate_isolate_page(pfn_to_page(pfn));
 }
 
+/*
+ * Would __free_one_page() merge this block with its buddy?  Not if the
+ * buddy is aerated (a reclaim backend's stay apart, aer_leave()), nor
+ * across pageblocks whose migratetypes must not merge.
+ */
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order)
 {
-	return order < MAX_PAGE_ORDER &&
-	       find_buddy_page_pfn(pfn_to_page(pfn), pfn, order, NULL);
+	struct page *page = pfn_to_page(pfn), *buddy;
+	int mt, buddy_mt;
+
+	if (order >= MAX_PAGE_ORDER)
+		return false;
+	buddy = find_buddy_page_pfn(page, pfn, order, NULL);
+	if (!buddy || PageReported(buddy))
+		return false;
+	if (order < pageblock_order)
+		return true;
+	mt = get_pageblock_migratetype(page);
+	buddy_mt = get_pageblock_migratetype(buddy);
+	return mt == buddy_mt || (migratetype_is_mergeable(mt) &&
+				  migratetype_is_mergeable(buddy_mt));
 }
 
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,

@@ -113,13 +113,16 @@ and until then it reads as all-ones and drops writes.  Such a block must
 get its frames back before it leaves the free list, and must not leave it
 at all if they do not come back.
 
-Add four hooks where a reported block leaves its free list, all no-ops
+Add five hooks where a reported block leaves its free list, all no-ops
 for stock page reporting:
 
- - page_reported_reclaim() before a reported buddy merges, before
-   __isolate_free_page(), pageblock isolation, hwpoison and the isolation
-   test of memory offlining take it; false leaves the block where it is
-   (offlining then retries, as for a page it cannot migrate).
+ - page_reported_merge() before a reported buddy merges, after the
+   migratetype check (no frames come back for a merge that does not
+   happen); false keeps the two apart.
+ - page_reported_reclaim() before __isolate_free_page(), pageblock
+   isolation, hwpoison and the isolation test of memory offlining take a
+   reported block; false leaves the block where it is (offlining then
+   retries, as for a page it cannot migrate).
  - page_reported_clear() in __del_page_from_free_list() instead of
    __ClearPageReported(); it keeps the mark if the frames stayed gone.
  - page_reported_whole() in expand(): such a block is not split, so no

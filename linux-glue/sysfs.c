@@ -135,6 +135,7 @@ static struct aer_counter_attr counters[] = {
 	  &aeration_engine.stats.held_pages },
 	{ __ATTR(returned_blocks, 0444, counter_show, NULL),
 	  &aeration_engine.stats.returned },
+	{ __ATTR(merges, 0444, counter_show, NULL), &aeration_engine.stats.merges },
 };
 
 /* Totals over all orders: blocks and bytes ever aerated, and now aerated. */

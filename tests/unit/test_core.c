@@ -290,6 +290,36 @@ static void test_alloc_split_merge_clear_mark(void)
 	CHECK(mb_pages[a].buddy && mb_pages[a].order == 10 && !mb_pages[a].aerated);
 	CHECK(!mb_pages[a + 512].aerated);
 	CHECK(atomic_long_read(&mb_engine.stats.reused[9]) == 1);
+	CHECK(atomic_long_read(&mb_engine.stats.merges) == 1);
+	CHECK_STATE();
+}
+
+/*
+ * With a reclaim backend, a free next to an aerated buddy brings no frames
+ * back on the free path: the two stay apart, and the next pass aerates the
+ * freed block too.
+ */
+static void test_merge_kept_apart(void)
+{
+	long a, reclaims;
+
+	setup(true, 9, 32);
+	run_passes();
+	a = mb_alloc(0, 1);	/* reclaims an order-10 block and splits it */
+	CHECK(a >= 0);
+	run_passes();		/* aerates its order-9 half again */
+	CHECK(mb_pages[a + 512].aerated && mb_pages[a + 512].order == 9);
+	reclaims = atomic_long_read(&mb_engine.stats.reclaims);
+	mb_free(a, 0);
+	CHECK(atomic_long_read(&mb_engine.stats.reclaims) == reclaims);
+	CHECK(atomic_long_read(&mb_engine.stats.merges) == 1);
+	CHECK(mb_pages[a].buddy && mb_pages[a].order == 9 && !mb_pages[a].aerated);
+	CHECK(mb_pages[a + 512].buddy && mb_pages[a + 512].aerated);
+	CHECK_STATE();
+	run_passes();
+	CHECK(mb_pages[a].aerated && mb_pages[a + 512].aerated);
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	CHECK(atomic_long_read(&mb_engine.stats.reclaims) == reclaims);
 	CHECK_STATE();
 }
 
@@ -1056,6 +1086,7 @@ int main(void)
 	RUN(test_capacity_and_budget);
 	RUN(test_rotation);
 	RUN(test_alloc_split_merge_clear_mark);
+	RUN(test_merge_kept_apart);
 	RUN(test_reclaim_before_reuse);
 	RUN(test_report_failure);
 	RUN(test_adaptive_idle);
