@@ -10,7 +10,8 @@
 #   make check-input  bad aeration= values and sysfs writes, in real boots
 #   make check-virtio end to end: QEMU virtio-balloon, host RSS must drop
 #   make check-storm  allocation storms and the OOM killer, engine flat out
-#   make check-debug  kunit, virtio, storm, hyperv on a KASAN/lockdep kernel; xen on lockdep
+#   make check-debug  kunit, virtio, storm, hyperv on a KASAN/lockdep kernel; xen (PV, PVH) on lockdep;
+#                     isolate (CMA, compaction, offlining) on both
 #   make check-arm64  KUnit and the virtio tier on an arm64 kernel (qemu-system-aarch64)
 #   make check-xen    end to end: Xen 4.17 under QEMU, Xen's free memory must grow
 #   make check-hyperv end to end: a TLFS test host must discard the guest's RAM
@@ -248,8 +249,9 @@ $(KSRC)/Makefile: | $(KTAR)
 $(KTAR):
 	$(MAKE) deps
 
-# Files a glue patch touches are saved to .pristine/ before the first change,
-# so a new patch always applies to the original source.  mm/aeration links
+# Files a glue patch touches are kept in .pristine/ as the tarball has them
+# (taken from it, never from the tree, which may be patched already), so a
+# new patch always applies to the original source.  mm/aeration links
 # to this checkout; gcc records our headers by their real path, so objects
 # built through a link to another checkout (CI's clone) would never see
 # this one's header changes: they are rebuilt when the link moves.
@@ -257,11 +259,12 @@ PATCH := $(CURDIR)/linux-glue/linux-$(KVER).patch
 kernel-tree: $(KSRC)/Makefile $(PATCH)
 	@cd $(KSRC) && if ! cmp -s .aeration.patch $(PATCH); then \
 		for f in $$(sed -n 's|^+++ b/||p' $(PATCH) .aeration.patch 2>/dev/null | sort -u); do \
-			if [ -e .pristine/$$f ]; then cp .pristine/$$f $$f; \
-			elif [ -e .pristine/$$f.absent ]; then rm -f $$f; \
-			else mkdir -p .pristine/$$(dirname $$f); \
-				if [ -e $$f ]; then cp $$f .pristine/$$f; else touch .pristine/$$f.absent; fi; \
+			if [ ! -e .pristine/$$f ] && [ ! -e .pristine/$$f.absent ]; then \
+				mkdir -p .pristine/$$(dirname $$f); \
+				tar -xJOf $(KTAR) linux-source-$(KVER)/$$f > .pristine/$$f 2>/dev/null || \
+					{ rm -f .pristine/$$f; touch .pristine/$$f.absent; }; \
 			fi; \
+			if [ -e .pristine/$$f ]; then cp .pristine/$$f $$f; else rm -f $$f; fi; \
 		done; \
 		rm -f .aeration.patch; \
 		patch -p1 -s --no-backup-if-mismatch < $(PATCH) && cp $(PATCH) .aeration.patch && \
@@ -463,9 +466,12 @@ check-arm64: kernel-arm64 $(OUT)/hostrun $(OUT)/initramfs-arm64.cpio.gz
 	exit $$rc
 
 # The end-to-end tiers again on the debug kernels: any KASAN, lockdep, BUG
-# or WARNING line in a guest log fails them.  Xen (PV dom0) runs on the debug kernel
+# or WARNING line in a guest log fails them.  Xen runs on the debug kernel
 # without KASAN (a KASAN kernel dies as Xen PV dom0 in early boot here, a
-# fault in the KASAN shadow): lockdep, DEBUG_VM, KFENCE, DEBUG_LIST.
+# fault in the KASAN shadow), as a PV and as a PVH dom0: lockdep,
+# DEBUG_PREEMPT, DEBUG_VM, KFENCE, DEBUG_LIST.  The isolate tier (CMA,
+# compaction, memory offlining on aerated memory, with debug_pagealloc
+# guard pages) runs on both kernels: virtio, and Xen with reclaims failing.
 check-debug: kernel-debug kernel-debug-xen $(OUT)/hostrun $(OUT)/initramfs.cpio.gz \
 		$(OUT)/hvhost $(OUT)/xen
 	@rc=0; rm -f $(OUT)/check-debug.log; \
@@ -477,6 +483,12 @@ check-debug: kernel-debug kernel-debug-xen $(OUT)/hostrun $(OUT)/initramfs.cpio.
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee -a $(OUT)/check-debug.log || rc=1; \
 	$(OUT)/hostrun xen --tier debug-xen --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG_XEN) \
 		--initrd $(OUT)/initramfs.cpio.gz --mib 512 | tee -a $(OUT)/check-debug.log || rc=1; \
+	$(OUT)/hostrun xen-pvh --tier debug-xen-pvh --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG_XEN) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 128 | tee -a $(OUT)/check-debug.log || rc=1; \
+	$(OUT)/hostrun isolate --tier debug-isolate --kernel $(BZIMAGE_DEBUG) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 256 | tee -a $(OUT)/check-debug.log || rc=1; \
+	$(OUT)/hostrun isolate --tier debug-isolate-xen --xen $(OUT)/xen --kernel $(BZIMAGE_DEBUG_XEN) \
+		--initrd $(OUT)/initramfs.cpio.gz --mib 256 | tee -a $(OUT)/check-debug.log || rc=1; \
 	exit $$rc
 
 # Every tier, and the summary lines each must print ("NAME: N passed,
@@ -494,7 +506,7 @@ SUMMARIES_virtio := virtio
 SUMMARIES_xen    := xen-dom0,xen-domu,xen-pvh,xen-domu-pvh,xen-scrub
 SUMMARIES_hyperv := hvhost,hvwire,hyperv
 SUMMARIES_deb    := series,deb
-SUMMARIES_debug  := debug-kunit,debug-virtio,debug-storm,debug-hyperv,debug-xen
+SUMMARIES_debug  := debug-kunit,debug-virtio,debug-storm,debug-hyperv,debug-xen,debug-xen-pvh,debug-isolate,debug-isolate-xen
 SUMMARIES_arm64  := arm64-kunit,arm64
 TIERS := unit fuzz tools runner kunit input storm virtio xen hyperv deb debug arm64
 # The kernels make check builds: guest, debug, debug for Xen, the series

@@ -42,6 +42,17 @@
  *   AER scrub-freed mib= xen_free_before_kib= xen_free_kib=   the marker freed
  *   AER scrub       domid= domu_mib= rc= pages= marked= unmapped=
  *                   a paused domU on Xen's free memory, scanned by xenscan
+ *   AER isolate-start free_kb= free_aerated_bytes=
+ *   AER isolate-step at=cma|compact|offline-injected|offline|settled
+ *                   memfree_kb= held_pages=
+ *                   [xen view]
+ *   AER isolate-block nr= marked_heads= errno=   a memory block taken offline
+ *   AER isolate     cma_pages= cma_ok= cma_failed= inj_tried= inj_offlined=
+ *                   tried= offlined= onlined=
+ *                   marked_heads= reclaims= reclaim_failures= held_s=
+ *                   held_pages= marked_pages= aerated_pages= free_kb=
+ *                   start_free_kb= mib= bad_words= nonzero_words=
+ *                   CMA, compaction and memory offlining on aerated memory
  *   AER error       what went wrong: the runner fails the tier on any
  *   AER done        the mode ran to its end (never printed after an error)
  *
@@ -92,6 +103,10 @@
 #define AER_SCRUB_FREED	"AER scrub-freed"
 #define AER_SCRUB	"AER scrub"
 #define AER_RELAY	"AER relay"
+#define AER_ISOLATE_START "AER isolate-start"
+#define AER_ISOLATE_STEP "AER isolate-step"
+#define AER_ISOLATE_BLOCK "AER isolate-block"
+#define AER_ISOLATE	"AER isolate"
 #define AER_ERROR	"AER error"
 #define AER_DONE	"AER done"
 

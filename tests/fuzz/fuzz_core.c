@@ -12,6 +12,8 @@
  *
  * Reclaims fail too, as when Xen has no memory: the allocator must hold
  * such blocks and take others, and the engine give them back later.
+ * Free blocks are also taken by isolation (compaction, alloc_contig_range),
+ * which must get their frames back or leave them where they are.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -73,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (i + 1 < size) {
 		uint8_t op = data[i++], arg = data[i++];
 
-		switch (op % 8) {
+		switch (op % 9) {
 		case 0:
 		case 1:
 		case 2: {
@@ -123,6 +125,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						AER_MIN_ORDER, arg >> 2);
 			}
 			break;
+		case 8: {
+			int o;
+
+			if (nlive == MAX_LIVE)
+				break;
+			o = mb_isolate_free(((unsigned long)arg << 4) % ZONE_PAGES);
+			if (o >= 0) {
+				live[nlive] = ((unsigned long)arg << 4) % ZONE_PAGES;
+				live_order[nlive++] = o;
+			}
+			break;
+		}
 		}
 		check();
 	}

@@ -39,6 +39,13 @@ extern bool domu;
 const char *xen_view(bool xen, char *buf, size_t size);
 void xenaer_log(void);
 
+/* touch_free.c, for the other modes too. */
+extern long nonzero_words;	/* in the last pattern_check() */
+long pattern_check(size_t len, bool xen, const char *trace_at);
+double held_wait(void);
+long free_kb_back(long want);
+void print_meminfo(void);
+
 /* The modes: each returns true if it ran to its end. */
 bool touch_free(long mib, bool xen, bool unbind, bool reuse);
 bool wait_unplug(void);
@@ -49,6 +56,7 @@ bool churn(long mib, long rounds, long interval_ms);
 bool storm(double secs);
 bool xen_host(long mib);
 bool xen_scrub(long mib);
+bool isolate(long mib);
 void settle(void);
 
 #endif /* _AER_GUEST_H */

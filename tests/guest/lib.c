@@ -130,7 +130,7 @@ void print_counters(void)
 		"aerated_bytes", "reused_blocks", "free_aerated_bytes",
 		"reclaims", "reclaim_failures", "held_blocks", "held_pages",
 		"returned_blocks", "injected_failures", "reclaim_pages",
-		"reclaim_ns",
+		"reclaim_ns", "merges",
 	};
 	char buf[64];
 	size_t i;
@@ -155,9 +155,17 @@ void print_marked(void)
 		fclose(f);
 }
 
-/* The kernel log lines that mention aeration. */
+/*
+ * The kernel log lines that mention aeration, and those that say which
+ * allocator debugging and CMA area the kernel booted with (isolate.c).
+ */
 void print_klog(void)
 {
+	static const char *const what[] = {
+		"aeration", "debug_guardpage_minorder", "cma: Reserved",
+	};
+	size_t i;
+
 	static char log[1 << 17];
 	int n = klogctl(3, log, sizeof(log) - 1);	/* SYSLOG_ACTION_READ_ALL */
 	char *line, *save;
@@ -167,8 +175,11 @@ void print_klog(void)
 	log[n] = 0;
 	for (line = strtok_r(log, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		if (strstr(line, "aeration"))
-			printf(AER_KLOG " %s\n", line);
+		for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+			if (strstr(line, what[i])) {
+				printf(AER_KLOG " %s\n", line);
+				break;
+			}
 }
 
 /*

@@ -8,6 +8,7 @@
  *   domu                              xen.c: a dom0 running xen in a domU
  *   scrub                             xen.c: no freed frame reaches a domU unscrubbed
  *   inputs, pf1, churn, storm         workloads.c
+ *   isolate                           isolate.c: isolation, CMA, offlining
  *
  * aer.adaptive=, aer.delay=, aer.min_order= set those tunables first;
  * aer.unplug=1 (the host removes the balloon) waits for the device to go.
@@ -51,6 +52,8 @@ static bool run(const char *mode, long mib)
 		return xen_host(mib);
 	if (!strcmp(mode, "scrub"))
 		return xen_scrub(mib);
+	if (!strcmp(mode, "isolate"))
+		return isolate(mib);
 	printf(AER_ERROR " unknown aer.mode=%s\n", mode);
 	return false;
 }

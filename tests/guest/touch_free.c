@@ -29,7 +29,7 @@
  * does not clear it, trusting the free page, so after Xen a reclaim that
  * did not clear shows here.  Words that did not, in the last call.
  */
-static long nonzero_words;
+long nonzero_words;
 
 /*
  * Write a pattern unique to each word's address, read it back, and print
@@ -39,7 +39,7 @@ static long nonzero_words;
  * memory freed after it.  The number of bad words, or -1 if the memory
  * could not be had.
  */
-static long pattern_check(size_t len, bool xen, const char *trace_at)
+long pattern_check(size_t len, bool xen, const char *trace_at)
 {
 	char xv[96];
 	unsigned long *mem, i, n = len / sizeof(*mem), bad = 0;
@@ -165,12 +165,48 @@ void settle(void)
 }
 
 /* Where memory went, should free_kb() fall short: meminfo's other counts. */
-static void print_meminfo(void)
+void print_meminfo(void)
 {
-	printf(AER_MEMINFO " anon_kb=%ld pagetables_kb=%ld kernelstack_kb=%ld percpu_kb=%ld vmalloc_kb=%ld shmem_kb=%ld\n",
+	printf(AER_MEMINFO " total_kb=%ld free_kb=%ld anon_kb=%ld pagetables_kb=%ld kernelstack_kb=%ld percpu_kb=%ld vmalloc_kb=%ld shmem_kb=%ld\n",
+	       meminfo_kb("MemTotal"), meminfo_kb("MemFree"),
 	       meminfo_kb("AnonPages"), meminfo_kb("PageTables"),
 	       meminfo_kb("KernelStack"), meminfo_kb("Percpu"),
 	       meminfo_kb("VmallocUsed"), meminfo_kb("Shmem"));
+}
+
+/*
+ * Held blocks come back within AER_HELD_RETRY_MS or so, or after the pass
+ * under way (a PVH one under TCG takes seconds): wait up to 60 s.  The
+ * seconds it took, or -1.
+ */
+double held_wait(void)
+{
+	char buf[32];
+	double t0 = now();
+	int i;
+
+	for (i = 0; i < 240; i++) {
+		if (!strcmp(sysfs("held_pages", buf, sizeof(buf)), "0"))
+			return now() - t0;
+		usleep(250000);
+	}
+	return -1;
+}
+
+/*
+ * MemFree + Slab + Cached once it is back within 2% of @want, or after
+ * 20 s: the memory just freed is aerated again first, and the per-cpu free
+ * lists (in no count) shrink back by an eighth of their size a second
+ * (CI saw 20 MiB still there after 5 s in a PV dom0).
+ */
+long free_kb_back(long want)
+{
+	int i;
+
+	settle();
+	for (i = 0; i < 80 && free_kb() < want - want / 50; i++)
+		usleep(250000);
+	return free_kb();
 }
 
 /* Once more, with Xen "out of memory" for every 3rd reclaim. */
@@ -178,9 +214,8 @@ static bool injected_round(size_t len, long start_free)
 {
 	long round_free;
 	char buf[32], buf2[32];
-	double t0, held_s = -1;
+	double t0, held_s;
 	long bad;
-	int i;
 
 	sleep(4);	/* the memory just freed is aerated again */
 	settle();
@@ -197,28 +232,11 @@ static bool injected_round(size_t len, long start_free)
 	       sysfs("injected_failures", buf2, sizeof(buf2)));
 	if (!inject("0", "0") || bad < 0)
 		return false;
-	/*
-	 * Held blocks come back within AER_HELD_RETRY_MS or so, or after the
-	 * pass under way (a PVH one under TCG takes seconds): 60 s.  Then the
-	 * memory just freed is aerated again, and the per-cpu free lists
-	 * shrink back before the count: vmstat's decay takes an eighth of
-	 * their size a second, so up to 20 s (CI saw 20 MiB still there
-	 * after 5 s in a PV dom0).
-	 */
-	t0 = now();
-	for (i = 0; i < 240 && held_s < 0; i++) {
-		if (!strcmp(sysfs("held_pages", buf, sizeof(buf)), "0"))
-			held_s = now() - t0;
-		else
-			usleep(250000);
-	}
-	settle();
-	for (i = 0; i < 80 && free_kb() < round_free - round_free / 50; i++)
-		usleep(250000);
+	held_s = held_wait();
 	printf(AER_HELD_RETURN " seconds=%.1f held_pages=%s returned_blocks=%s free_kb=%ld round_free_kb=%ld start_free_kb=%ld\n",
 	       held_s, sysfs("held_pages", buf, sizeof(buf)),
 	       sysfs("returned_blocks", buf2, sizeof(buf2)),
-	       free_kb(), round_free, start_free);
+	       free_kb_back(round_free), round_free, start_free);
 	print_counters();
 	print_meminfo();
 	trace_summary("inject");

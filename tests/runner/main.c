@@ -5,6 +5,7 @@
  *   hostrun virtio|kunit|input|storm|boot|demo --kernel BZIMAGE --initrd CPIO
  *   hostrun xen|xen-domu|xen-pvh|xen-domu-pvh|xen-scrub --xen XEN --kernel BZIMAGE --initrd CPIO
  *   hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO
+ *   hostrun isolate [--xen XEN] --kernel BZIMAGE --initrd CPIO (check-debug)
  *   hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO
  *
  * --qemu qemu-system-aarch64 boots an arm64 Image on QEMU's virt machine
@@ -26,6 +27,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: hostrun virtio|kunit|input|storm|boot|demo --kernel BZIMAGE --initrd CPIO [--mib N] [--qemu PATH]\n"
 		"       hostrun xen|xen-domu|xen-pvh|xen-domu-pvh|xen-scrub --xen XEN --kernel BZIMAGE --initrd CPIO [--mib N]\n"
+		"       hostrun isolate [--xen XEN] --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
 		"             [--part fast,reclaim,churn] [--intervals MS,MS,...]\n"
@@ -51,6 +53,7 @@ static const struct {
 	{ "xen-pvh", mode_xen, true, false },
 	{ "xen-domu-pvh", mode_xen, true, false },
 	{ "xen-scrub", mode_xen_scrub, true, false },
+	{ "isolate", mode_isolate, false, false },
 	{ "bench", mode_bench, false, true },
 };
 

@@ -132,6 +132,7 @@ int mode_virtio(void);
 int mode_hyperv(void);
 int mode_xen(void);
 int mode_xen_scrub(void);
+int mode_isolate(void);
 int mode_storm(void);
 int mode_input(void);
 int mode_boot(void);

@@ -66,6 +66,12 @@ judge xen xen-off-unmeasured.txt 1 '^FAIL auto: Xen free memory and tot_pages me
 	"xen: dom0's aeration=auto without Xen's view on the lines fails"
 judge xen xen-off-measured.txt 1 '^PASS auto: Xen free memory and tot_pages measured and unchanged' \
 	"xen: dom0's aeration=auto with Xen's view measured and unchanged passes that verdict"
+judge isolate isolate-good.txt 0 '^replay: [1-9][0-9]* passed, 0 failed' \
+	"isolate: a good run passes"
+judge isolate isolate-count.txt 1 '^FAIL isolate: the engine.s aerated count matches the marks on the free lists \(1388096 pages counted, 388096 marked' \
+	"isolate: an aerated count that disagrees with the marks on the free lists fails"
+judge isolate isolate-nooffline.txt 1 '^FAIL isolate: 0 memory blocks holding 0 marked free blocks went offline' \
+	"isolate: a round in which no memory block went offline fails (it proved nothing)"
 judge xen-scrub xen-scrub-marked.txt 1 '^FAIL scrub: no page of that domU carries the marker \(12 pages do\)' \
 	"xen-scrub: a domU page carrying dom0's freed marker fails"
 judge xen-scrub xen-scrub-clean.txt 1 '^FAIL control: with xen_scrub_pages=0 the scan finds the marker in >= half the 262144 pages freed \(0 pages\)' \

@@ -60,9 +60,12 @@ int mode_kunit(void)
 {
 	struct ku k = { .indent = -1 };
 	struct guest g = {
-		/* Guard pages where debug_pagealloc is built (the debug kernel). */
+		/*
+		 * Guard pages where debug_pagealloc is built (the debug
+		 * kernel): the minimum order alone enables none.
+		 */
 		.append = "console=ttyS0 panic=-1 aeration=off kunit.filter_glob=aeration "
-			  "kunit_shutdown=reboot debug_guardpage_minorder=1",
+			  "kunit_shutdown=reboot debug_pagealloc=on debug_guardpage_minorder=1",
 		.line = ku_line, .priv = &k,
 	};
 	int reported;

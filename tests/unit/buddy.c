@@ -276,6 +276,36 @@ void mb_free(unsigned long pfn, unsigned int order)
 	aerg_unlock(mb_zone_of(pfn));
 }
 
+/*
+ * __isolate_free_page() for compaction and alloc_contig_range(): take the
+ * free block that starts at @pfn, its frames back first.  Its order, or -1
+ * if no free block starts there or its frames stay gone (it stays put).
+ */
+int mb_isolate_free(unsigned long pfn)
+{
+	struct aer_zone *z = mb_zone_of(pfn);
+	struct aer_blk *b = &mb_pages[pfn];
+	unsigned int order;
+	unsigned long i;
+
+	if (!z || !b->buddy)
+		return -1;
+	order = b->order;
+	aerg_lock(z);
+	if (!reclaim_ok(b, order, AER_LEAVE_TRY)) {
+		aerg_unlock(z);
+		return -1;
+	}
+	del_from_free_list(z, b, order);
+	aerg_unlock(z);
+	for (i = pfn; i < pfn + (1UL << order); i++) {
+		if (mb_pages[i].gone)
+			mb_gone_handed_out++;
+		mb_pages[i].allocated = true;
+	}
+	return order;
+}
+
 unsigned long mb_count_aerated_pages(void)
 {
 	unsigned long pfn, n = 0;
@@ -633,8 +663,10 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 	unsigned long bpfn = pfn ^ (1UL << order);
 
 	assert_locked(z);
+	/* An aerated buddy stays apart (aer_leave()): no merge. */
 	return order < MB_ORDERS - 1 && mb_zone_of(bpfn) == z &&
-	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order;
+	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order &&
+	       !mb_pages[bpfn].aerated;
 }
 
 /* The model has no per-CPU lists: count the calls. */

@@ -80,6 +80,8 @@ void mb_init(unsigned int nr_zones, unsigned long zone_pages);
 /* Returns the first pfn of a 2^order block, or -1 if none is free. */
 long mb_alloc(unsigned int order, unsigned int mt);
 void mb_free(unsigned long pfn, unsigned int order);
+/* __isolate_free_page(): the free block at @pfn; its order, or -1. */
+int mb_isolate_free(unsigned long pfn);
 /* Blocks held back now. */
 unsigned long mb_nr_held(void);
 /* Set a pageblock's migratetype (pfn is any page in it). */
