@@ -241,24 +241,13 @@ static int aer_reclaim(struct aer_engine *e, unsigned long pfn,
 int aer_leave(struct aer_engine *e, unsigned long pfn, unsigned int order,
 	      enum aer_leave how)
 {
-	int err;
-
-	/*
-	 * A free met this aerated buddy.  Merging would bring its frames
-	 * back on the free path, under the zone lock, only for a pass to
-	 * give them away again: with a reclaim backend the two stay apart,
-	 * and the freed block is aerated in its turn.  A refault backend's
-	 * buddy merges (the merged block is reported again).
-	 */
-	if (how == AER_LEAVE_MERGE) {
-		atomic_long_inc(&e->stats.merges);
-		if (READ_ONCE(e->reclaimer))
-			return -EBUSY;
-	}
-	err = aer_reclaim(e, pfn, order);
+	int err = aer_reclaim(e, pfn, order);
 
 	if (!err || how == AER_LEAVE_GOING)
 		aer_count_reuse(e, order, how);
+	/* A merge into an aerated block: with Xen, 2 MiB back on the free path. */
+	if (!err && how == AER_LEAVE_MERGE)
+		atomic_long_inc(&e->stats.merges);
 	return err;
 }
 
@@ -356,7 +345,7 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 		}
 		if (!err && b->reclaim &&
 		    (aerg_would_merge(z, blk->pfn, blk->order) ||
-		     aerg_pageblock_isolated(blk->pfn))) {
+		     aerg_pageblock_isolated(blk->pfn, blk->order))) {
 			/*
 			 * A buddy was freed while this block was out, or its
 			 * pageblock was isolated.  The merged block could not

@@ -68,7 +68,7 @@ struct aer_stats {
 	atomic_long_t held;			/* blocks held back, frames gone */
 	atomic_long_t held_pages;		/* pages held back now */
 	atomic_long_t returned;			/* held blocks given back later */
-	atomic_long_t merges;			/* frees that met an aerated buddy */
+	atomic_long_t merges;			/* merges into an aerated buddy */
 	atomic_long_t passes;
 	atomic_long_t deferred;			/* looks that found no quiet spell */
 };
@@ -127,7 +127,7 @@ unsigned int aer_next_delay_ms(struct aer_engine *e);
 /* How an aerated block leaves its free list. */
 enum aer_leave {
 	AER_LEAVE_TRY,		/* isolation: stays if its frames stay gone */
-	AER_LEAVE_MERGE,	/* into a larger block: never gone frames */
+	AER_LEAVE_MERGE,	/* the same, into a larger free block */
 	AER_LEAVE_GOING,	/* the deletion hook: leaves whatever happens */
 };
 

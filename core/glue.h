@@ -78,11 +78,11 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order);
  */
 bool aerg_putback(struct aer_zone *z, unsigned long pfn, unsigned int order,
 		  bool mark);
-/* Is the pageblock of @pfn isolated (offlining, alloc_contig_range)? */
-bool aerg_pageblock_isolated(unsigned long pfn);
+/* Is a pageblock of the block isolated (offlining, alloc_contig_range)? */
+bool aerg_pageblock_isolated(unsigned long pfn, unsigned int order);
 /*
- * Would an isolated block merge with a free buddy if put back now?  Not
- * with an aerated one: aer_leave() keeps those apart for a reclaim backend.
+ * Would an isolated block merge with a free buddy if put back now (the
+ * migratetypes allowing it, as in __free_one_page())?
  */
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order);

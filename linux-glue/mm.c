@@ -161,15 +161,20 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 	return __isolate_free_page(P(b), order);
 }
 
-bool aerg_pageblock_isolated(unsigned long pfn)
+/* Every pageblock of it: alloc_contig_range() may isolate just one. */
+bool aerg_pageblock_isolated(unsigned long pfn, unsigned int order)
 {
-	return is_migrate_isolate_page(pfn_to_page(pfn));
+	unsigned long end = pfn + (1UL << order);
+
+	for (; pfn < end; pfn += pageblock_nr_pages)
+		if (is_migrate_isolate_page(pfn_to_page(pfn)))
+			return true;
+	return false;
 }
 
 /*
- * Would __free_one_page() merge this block with its buddy?  Not if the
- * buddy is aerated (a reclaim backend's stay apart, aer_leave()), nor
- * across pageblocks whose migratetypes must not merge.
+ * Would __free_one_page() merge this block with its buddy?  Not across
+ * pageblocks whose migratetypes must not merge.
  */
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 		      unsigned int order)
@@ -180,7 +185,7 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 	if (order >= MAX_PAGE_ORDER)
 		return false;
 	buddy = find_buddy_page_pfn(page, pfn, order, NULL);
-	if (!buddy || PageReported(buddy))
+	if (!buddy)
 		return false;
 	if (order < pageblock_order)
 		return true;

@@ -120,9 +120,10 @@ for stock page reporting:
    migratetype check (no frames come back for a merge that does not
    happen); false keeps the two apart.
  - page_reported_reclaim() before __isolate_free_page(), pageblock
-   isolation, hwpoison and the isolation test of memory offlining take a
-   reported block; false leaves the block where it is (offlining then
-   retries, as for a page it cannot migrate).
+   isolation and its undo, hwpoison and the isolation test of memory
+   offlining take a reported block; false leaves the block where it is
+   (offlining then retries, as for a page it cannot migrate; the undo
+   moves the block instead of isolating it).
  - page_reported_clear() in __del_page_from_free_list() instead of
    __ClearPageReported(); it keeps the mark if the frames stayed gone.
  - page_reported_whole() in expand(): such a block is not split, so no

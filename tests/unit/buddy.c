@@ -652,9 +652,14 @@ bool aerg_isolate(struct aer_zone *z, struct aer_blk *b, unsigned int order)
 	return true;
 }
 
-bool aerg_pageblock_isolated(unsigned long pfn)
+bool aerg_pageblock_isolated(unsigned long pfn, unsigned int order)
 {
-	return mb_pages[pfn].mt == MB_MT_ISOLATE;
+	unsigned long end = pfn + (1UL << order);
+
+	for (; pfn < end; pfn += 1UL << MB_PAGEBLOCK)
+		if (mb_pages[pfn].mt == MB_MT_ISOLATE)
+			return true;
+	return false;
 }
 
 bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
@@ -663,10 +668,8 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 	unsigned long bpfn = pfn ^ (1UL << order);
 
 	assert_locked(z);
-	/* An aerated buddy stays apart (aer_leave()): no merge. */
 	return order < MB_ORDERS - 1 && mb_zone_of(bpfn) == z &&
-	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order &&
-	       !mb_pages[bpfn].aerated;
+	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order;
 }
 
 /* The model has no per-CPU lists: count the calls. */

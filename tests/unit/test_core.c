@@ -295,11 +295,10 @@ static void test_alloc_split_merge_clear_mark(void)
 }
 
 /*
- * With a reclaim backend, a free next to an aerated buddy brings no frames
- * back on the free path: the two stay apart, and the next pass aerates the
- * freed block too.
+ * With a reclaim backend, a free next to an aerated buddy merges with it
+ * once its frames are back: one reclaim, counted in merges.
  */
-static void test_merge_kept_apart(void)
+static void test_merge_reclaims_buddy(void)
 {
 	long a, reclaims;
 
@@ -311,15 +310,10 @@ static void test_merge_kept_apart(void)
 	CHECK(mb_pages[a + 512].aerated && mb_pages[a + 512].order == 9);
 	reclaims = atomic_long_read(&mb_engine.stats.reclaims);
 	mb_free(a, 0);
-	CHECK(atomic_long_read(&mb_engine.stats.reclaims) == reclaims);
+	CHECK(atomic_long_read(&mb_engine.stats.reclaims) == reclaims + 1);
+	CHECK(tb.last_reclaim_pfn == (unsigned long)a + 512 && tb.last_reclaim_order == 9);
 	CHECK(atomic_long_read(&mb_engine.stats.merges) == 1);
-	CHECK(mb_pages[a].buddy && mb_pages[a].order == 9 && !mb_pages[a].aerated);
-	CHECK(mb_pages[a + 512].buddy && mb_pages[a + 512].aerated);
-	CHECK_STATE();
-	run_passes();
-	CHECK(mb_pages[a].aerated && mb_pages[a + 512].aerated);
-	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
-	CHECK(atomic_long_read(&mb_engine.stats.reclaims) == reclaims);
+	CHECK(mb_pages[a].buddy && mb_pages[a].order == 10 && !mb_pages[a].aerated);
 	CHECK_STATE();
 }
 
@@ -955,6 +949,19 @@ static void test_isolated_while_out(void)
 	CHECK(!mb_pages[a].aerated && !mb_pages[a].gone);
 	CHECK(tb.reclaims == 1 && tb.last_reclaim_pfn == (unsigned long)a);
 	CHECK_STATE();
+
+	/* Only its second pageblock isolated (alloc_contig_range's edge). */
+	setup(true, 9, 1);
+	a = mb_alloc(10, 1);	/* the largest order: it cannot merge */
+	CHECK(a >= 0);
+	mb_free(a, 10);
+	isolate_block = a + 512;
+	tb.during_report = isolate_during_report;
+	aer_pass(&mb_engine);
+	CHECK(mb_pages[a].buddy && mb_pages[a].order == 10);
+	CHECK(!mb_pages[a].aerated && !mb_pages[a].gone);
+	CHECK(tb.reclaims == 1 && tb.last_reclaim_pfn == (unsigned long)a);
+	CHECK_STATE();
 }
 
 static void test_deactivate(void)
@@ -1086,7 +1093,7 @@ int main(void)
 	RUN(test_capacity_and_budget);
 	RUN(test_rotation);
 	RUN(test_alloc_split_merge_clear_mark);
-	RUN(test_merge_kept_apart);
+	RUN(test_merge_reclaims_buddy);
 	RUN(test_reclaim_before_reuse);
 	RUN(test_report_failure);
 	RUN(test_adaptive_idle);
