@@ -115,6 +115,19 @@ static bool reclaim_ok(struct aer_blk *b, unsigned int order,
 	return true;
 }
 
+/*
+ * __free_one_page()'s migratetype check, which comes before the merge
+ * hook: no merge across pageblocks where one is isolated.
+ */
+static bool mt_mergeable(unsigned long pfn, unsigned long bpfn,
+			 unsigned int order)
+{
+	unsigned int a = mb_pages[pfn].mt, b = mb_pages[bpfn].mt;
+
+	return order < MB_PAGEBLOCK || a == b ||
+	       (a != MB_MT_ISOLATE && b != MB_MT_ISOLATE);
+}
+
 /* __free_one_page(): merge with free buddies, then add to a list. */
 static void free_one(unsigned long pfn, unsigned int order, bool tail,
 		     bool notify)
@@ -129,7 +142,9 @@ static void free_one(unsigned long pfn, unsigned int order, bool tail,
 		if (mb_zone_of(bpfn) != z)
 			break;
 		bud = &mb_pages[bpfn];
-		if (!bud->buddy || bud->order != order || !reclaim_ok(bud, order, AER_LEAVE_MERGE))
+		if (!bud->buddy || bud->order != order ||
+		    !mt_mergeable(pfn, bpfn, order) ||
+		    !reclaim_ok(bud, order, AER_LEAVE_MERGE))
 			break;
 		del_from_free_list(z, bud, order);
 		/* Like page_alloc.c, a merged block takes the caller's type. */
@@ -669,7 +684,8 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 
 	assert_locked(z);
 	return order < MB_ORDERS - 1 && mb_zone_of(bpfn) == z &&
-	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order;
+	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order &&
+	       mt_mergeable(pfn, bpfn, order);
 }
 
 /* The model has no per-CPU lists: count the calls. */

@@ -300,7 +300,7 @@ static void test_alloc_split_merge_clear_mark(void)
  */
 static void test_merge_reclaims_buddy(void)
 {
-	long a, reclaims;
+	long a, b, reclaims;
 
 	setup(true, 9, 32);
 	run_passes();
@@ -314,6 +314,21 @@ static void test_merge_reclaims_buddy(void)
 	CHECK(tb.last_reclaim_pfn == (unsigned long)a + 512 && tb.last_reclaim_order == 9);
 	CHECK(atomic_long_read(&mb_engine.stats.merges) == 1);
 	CHECK(mb_pages[a].buddy && mb_pages[a].order == 10 && !mb_pages[a].aerated);
+	CHECK_STATE();
+
+	/* Across an isolated pageblock nothing merges: no frames come back. */
+	setup(true, 9, 32);
+	a = mb_alloc(9, 1);
+	b = mb_alloc(9, 1);
+	CHECK(a >= 0 && (a ^ b) == 512);	/* the scenario needs buddies */
+	mb_free(b, 9);
+	run_passes();
+	CHECK(mb_pages[b].aerated);
+	mb_set_pageblock_mt(a, MB_MT_ISOLATE);
+	reclaims = atomic_long_read(&mb_engine.stats.reclaims);
+	mb_free(a, 9);
+	CHECK(atomic_long_read(&mb_engine.stats.reclaims) == reclaims);
+	CHECK(mb_pages[b].aerated && mb_pages[a].buddy && mb_pages[a].order == 9);
 	CHECK_STATE();
 }
 
