@@ -44,7 +44,7 @@
  *                   a paused domU on Xen's free memory, scanned by xenscan
  *   AER isolate-start free_kb= free_aerated_bytes=
  *   AER isolate-step at=cma|compact|offline-injected|offline|settled
- *                   memfree_kb= held_pages=
+ *                   held_pages= [xen view], then AER meminfo
  *                   [xen view]
  *   AER isolate-block nr= marked_heads= errno=   a memory block taken offline
  *   AER isolate     cma_pages= cma_ok= cma_failed= inj_tried= inj_offlined=

@@ -17,7 +17,6 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,31 +31,6 @@
 #define KPF_UPTODATE	3
 #define KPF_BUDDY	10
 #define MAX_OFFLINE	4
-
-/* Write @val to @path; errno on failure, 0 on success, no error line. */
-static int try_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0 || write(fd, val, strlen(val)) < 0)
-		err = errno;
-	if (fd >= 0)
-		close(fd);
-	return err;
-}
-
-static long read_long(const char *path, int base)
-{
-	char buf[64];
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f && fgets(buf, sizeof(buf), f))
-		v = strtol(buf, NULL, base);
-	if (f)
-		fclose(f);
-	return v;
-}
 
 /* CMA: allocate the area 2 MiB at a time, then free it all. */
 static bool cma_round(long *ok, long *failed, long *area)
@@ -177,14 +151,13 @@ static void count_check(long *marked, long *aerated)
 	}
 }
 
-/* After each step: MemFree and the like, and Xen's view of this domain. */
+/* After each step: held pages, Xen's view of this domain, meminfo. */
 static void step(const char *at, bool xen)
 {
 	char xv[96], held[32];
 
-	printf(AER_ISOLATE_STEP " at=%s memfree_kb=%ld held_pages=%s%s\n", at,
-	       meminfo_kb("MemFree"), sysfs("held_pages", held, sizeof(held)),
-	       xen_view(xen, xv, sizeof(xv)));
+	printf(AER_ISOLATE_STEP " at=%s held_pages=%s%s\n", at,
+	       sysfs("held_pages", held, sizeof(held)), xen_view(xen, xv, sizeof(xv)));
 	print_meminfo();
 }
 

@@ -76,17 +76,40 @@ long free_kb(void)
 	return meminfo_kb("MemFree") + meminfo_kb("Slab") + meminfo_kb("Cached");
 }
 
-bool write_file(const char *path, const char *val)
+/* Write @val to @path: 0, or the errno (no error line). */
+int try_write(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY);
-	bool ok = fd >= 0 && write(fd, val, strlen(val)) >= 0;
+	int fd = open(path, O_WRONLY), err = 0;
 
-	if (!ok)
-		printf(AER_ERROR " cannot write %s to %s: %s\n", val, path,
-		       strerror(errno));
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		err = errno;
 	if (fd >= 0)
 		close(fd);
-	return ok;
+	return err;
+}
+
+bool write_file(const char *path, const char *val)
+{
+	int err = try_write(path, val);
+
+	if (err)
+		printf(AER_ERROR " cannot write %s to %s: %s\n", val, path,
+		       strerror(err));
+	return !err;
+}
+
+/* The number on the first line of @path in @base, or -1. */
+long read_long(const char *path, int base)
+{
+	char buf[64];
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, base);
+	if (f)
+		fclose(f);
+	return v;
 }
 
 bool write_sysfs(const char *name, const char *val)
@@ -144,15 +167,12 @@ void print_counters(void)
 /* Free pages the engine still has marked, counted on the free lists. */
 void print_marked(void)
 {
-	char buf[32] = "";
-	FILE *f = fopen(DEBUGFS "marked_pages", "r");
+	long pages = read_long(DEBUGFS "marked_pages", 10);
 
-	if (!f || !fgets(buf, sizeof(buf), f))
+	if (pages < 0)
 		printf(AER_ERROR " cannot read " DEBUGFS "marked_pages\n");
 	else
-		printf(AER_MARKED " pages=%ld\n", atol(buf));
-	if (f)
-		fclose(f);
+		printf(AER_MARKED " pages=%ld\n", pages);
 }
 
 /*
