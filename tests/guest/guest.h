@@ -29,6 +29,7 @@ const char *sysfs(const char *name, char *buf, size_t size);
 bool inject(const char *reports, const char *reclaims);
 void print_counters(void);
 void print_klog(void);
+long marked_pages(void);	/* counted on the free lists, or -1 */
 void print_marked(void);
 
 void trace_on(void);

@@ -145,7 +145,7 @@ static void count_check(long *marked, long *aerated)
 	for (i = 0; i < 20; i++) {
 		settle();
 		*aerated = atol(sysfs("free_aerated_bytes", buf, sizeof(buf))) / 4096;
-		*marked = read_long("/sys/kernel/debug/aeration/marked_pages", 10);
+		*marked = marked_pages();
 		if (*marked == *aerated)
 			return;
 	}

@@ -165,9 +165,14 @@ void print_counters(void)
 }
 
 /* Free pages the engine still has marked, counted on the free lists. */
+long marked_pages(void)
+{
+	return read_long(DEBUGFS "marked_pages", 10);
+}
+
 void print_marked(void)
 {
-	long pages = read_long(DEBUGFS "marked_pages", 10);
+	long pages = marked_pages();
 
 	if (pages < 0)
 		printf(AER_ERROR " cannot read " DEBUGFS "marked_pages\n");
