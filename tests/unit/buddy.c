@@ -300,19 +300,19 @@ int mb_isolate_free(unsigned long pfn)
 {
 	struct aer_zone *z = mb_zone_of(pfn);
 	struct aer_blk *b = &mb_pages[pfn];
-	unsigned int order;
+	unsigned int order = b->order;
 	unsigned long i;
+	bool ok;
 
-	if (!z || !b->buddy)
+	if (!z)
 		return -1;
-	order = b->order;
+	/* The engine's isolation, but the caller keeps the block. */
 	aerg_lock(z);
-	if (!reclaim_ok(b, order, AER_LEAVE_TRY)) {
-		aerg_unlock(z);
-		return -1;
-	}
-	del_from_free_list(z, b, order);
+	ok = aerg_isolate(z, b, order);
 	aerg_unlock(z);
+	if (!ok)
+		return -1;
+	b->isolated = false;
 	for (i = pfn; i < pfn + (1UL << order); i++) {
 		if (mb_pages[i].gone)
 			mb_gone_handed_out++;
