@@ -368,7 +368,8 @@ $(OUT)/bench_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/bench/ben
 		tests/bench/bench_core.c -o $@
 
 # Figures, not verdicts: ours and stock 6.12 in one run, then the engine's
-# instruction count under callgrind, then a plot of RSS after the free.
+# instruction count under callgrind, then a plot of RSS after the free in
+# each reclaim scenario (hostrun writes reclaim.gp beside the curves).
 bench: deps kernel kernel-stock $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/bench_core
 	@command -v gnuplot > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox
 	@mkdir -p $(OUT)/bench
@@ -381,11 +382,7 @@ bench: deps kernel kernel-stock $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/b
 	mib=$$(sed -n 's/.*aerated \([0-9]*\) MiB.*/\1/p' $(OUT)/bench/bench.txt | tail -1); \
 	echo "core cost: $$ir instructions for $$mib MiB: $$(( ir * 1024 / mib )) per GiB aerated" | \
 		tee -a $(OUT)/bench/bench.txt
-	@cd $(OUT)/bench && gnuplot -e "set terminal png size 800,450; \
-		set output 'reclaim.png'; set xlabel 'seconds after the guest freed 1 GiB'; \
-		set ylabel 'QEMU RSS (MiB)'; set key top right; set xrange [0:20]; \
-		plot 'reclaim-stock.dat' with lines lw 2 title 'stock 6.12 page reporting', \
-		'reclaim-aeration.dat' with lines lw 2 title 'aeration (adaptive delay)'" && \
+	@cd $(OUT)/bench && gnuplot reclaim.gp && \
 		echo "plot: $(OUT)/bench/reclaim.png"
 
 # --- tests ----------------------------------------------------------------

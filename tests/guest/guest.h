@@ -21,6 +21,7 @@ long cmdline_long(const char *key, long def);
 double now(void);
 long meminfo_kb(const char *key);
 long free_kb(void);
+long kworker_cpu_ms(void);	/* where reporting runs */
 int try_write(const char *path, const char *val);
 bool write_file(const char *path, const char *val);
 long read_long(const char *path, int base);

@@ -2,7 +2,9 @@
 /*
  * The end-to-end workload of the virtio, Xen and Hyper-V tiers and the
  * demo: touch aer.mib MiB, free it, report MemFree and what is aerated
- * every 0.5 s for 20 s.  Variants:
+ * every 0.5 s for 20 s (aer.watch=).  The bench's scenarios: aer.settle=
+ * seconds before the touch, aer.steps= parts of the free 1 s apart,
+ * aer.prechurn= rounds of churn first.  Variants:
  *   unbind  300 ms after the free, with reporting under way, unbind
  *           virtio_balloon (its remove() unregisters the backend), bind it
  *           again a second later
@@ -246,14 +248,22 @@ static bool injected_round(size_t len, long start_free)
 bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 {
 	size_t len = (size_t)mib << 20, off;
-	long start_free, bad;
+	int steps = (int)cmdline_long("aer.steps=", 1);
+	long watch = cmdline_long("aer.watch=", 20);
+	long prechurn = cmdline_long("aer.prechurn=", 0);
+	long start_free, bad, kworker_ms;
 	char xv[96], buf[32];
 	double t0;
 	char *mem;
 	int i;
 
+	if (steps < 1 || steps > 8 || mib % steps)
+		steps = 1;
 	/* The trace buffers first, so that the baseline includes them. */
 	trace_on();
+	/* aer.prechurn=N: N rounds of churn first, then a quiet spell. */
+	if (prechurn > 0 && !churn(512, prechurn, 1000))
+		return false;
 	/* Let boot-time reporting settle so the baseline is quiet. */
 	sleep(cmdline_long("aer.settle=", 3));
 	if (xen)
@@ -278,10 +288,16 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 	sleep(2);	/* the host samples its RSS with the memory in use */
 
 	trace_clear();		/* the "end" summary counts from the free */
-	munmap(mem, len);
+	kworker_ms = kworker_cpu_ms();
 	t0 = now();
-	printf(AER_FREED "\n");
-	fflush(stdout);
+	/* aer.steps=N: in N parts, 1 s apart; the host times each. */
+	for (i = 0; i < steps; i++) {
+		if (i)
+			sleep(1);
+		munmap(mem + len / steps * i, len / steps);
+		printf(AER_FREED " mib=%ld step=%d of=%d\n", mib / steps, i + 1, steps);
+		fflush(stdout);
+	}
 	if (unbind) {
 		usleep(300000);
 		if (!balloon_driver("unbind"))
@@ -290,7 +306,7 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 		if (!balloon_driver("bind"))
 			return false;
 	}
-	for (i = 1; i <= 40; i++) {
+	for (i = 1; i <= 2 * watch; i++) {
 		usleep(500000);
 		printf(AER_TICK "%.1f memfree_kb=%ld free_aerated_bytes=%s%s\n",
 		       now() - t0, meminfo_kb("MemFree"),
@@ -298,8 +314,9 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 		       xen_view(xen, xv, sizeof(xv)));
 		fflush(stdout);
 	}
-	printf(AER_END " free_kb=%ld start_free_kb=%ld%s\n",
-	       free_kb(), start_free, xen_view(xen, xv, sizeof(xv)));
+	printf(AER_END " free_kb=%ld start_free_kb=%ld kworker_ms=%ld%s\n",
+	       free_kb(), start_free, kworker_cpu_ms() - kworker_ms,
+	       xen_view(xen, xv, sizeof(xv)));
 	print_counters();
 	trace_summary("end");
 	if (!xen && !reuse)

@@ -2,9 +2,11 @@
 /*
  * make bench: figures, not verdicts, ours against stock 6.12 page
  * reporting (the same source and config without CONFIG_AERATION) in one
- * run.  The fast path (page_fault1 under -icount), reclaim (an idle guest
- * frees 1 GiB: QEMU's RSS, to 90% and 98%), and churn (512 MiB freed and
- * touched again at intervals: host faults, refaulted MiB, touch time).
+ * run, two runs of each.  The fast path (page_fault1 under -icount),
+ * reclaim (1 GiB freed in five scenarios: QEMU's RSS, to 90% and 98%),
+ * churn (512 MiB freed and touched again at intervals: host faults,
+ * refaulted MiB, touch time) and scale (a 12 GiB guest frees 1, 4, 8 GiB:
+ * time to 98% and the guest's kworker CPU per GiB back).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -83,6 +85,60 @@ static struct bench_line bench_boot(const char *kern, const char *dev,
 #define DEV_FPR_ON	"virtio-balloon-pci,free-page-reporting=on"
 #define DEV_FPR_OFF	"virtio-balloon-pci,free-page-reporting=off"
 
+/* The reclaim scenarios: a free of opt.mib (1 GiB) after... */
+static const struct scenario {
+	const char *name, *file, *params;
+} scenarios[] = {
+	/* boot-time reporting long done before the touch */
+	{ "idle guest (work at 8 s)", "idle", "aer.settle=8" },
+	/* the demo: the touch takes memory boot-time reporting just aerated */
+	{ "work 3 s after boot", "boot3", "aer.settle=3" },
+	{ "work 1 s after boot", "boot1", "aer.settle=1" },
+	/* the same 1 GiB freed in 4 parts: each part's own time, the worst */
+	{ "freed in 4 parts, 1 s apart", "parts", "aer.settle=3 aer.steps=4" },
+	/* 6 rounds of 512 MiB churn at 1 s, 3 s quiet, then the touch */
+	{ "quiet after churn", "afterchurn", "aer.prechurn=6 aer.settle=3" },
+};
+#define NSCEN	(sizeof(scenarios) / sizeof(scenarios[0]))
+#define RUNS	2
+
+/* The scale section: a 12 GiB guest, 1, 4 and 8 GiB touched and freed. */
+static const long scale_mib[] = { 1024, 4096, 8192 };
+#define NSCALE		(sizeof(scale_mib) / sizeof(scale_mib[0]))
+#define SCALE_RAM_MIB	12288
+
+/* One touch-and-free guest: stock (@k 0) or ours; its RSS curve to @dat. */
+static void bench_tf(struct tf *t, int k, const char *params, const char *dat,
+		     long mem_mib)
+{
+	struct guest g = { .mem_mib = mem_mib };
+	char path[256], append[256];
+	FILE *trace;
+
+	snprintf(path, sizeof(path), "%s/%s", opt.outdir, dat);
+	trace = fopen(path, "w");
+	snprintf(append, sizeof(append), "%s%s", k ? "aeration=virtio " : "", params);
+	tf_run_on(t, &g, k ? NULL : opt.stock, append, false, trace, NULL);
+	if (trace)
+		fclose(trace);
+	if (g.kernel_trouble || g.errors || g.end != GUEST_OK || !g.done)
+		printf("host: this run is not usable: %s%s%s\n",
+		       g.end != GUEST_OK ? "QEMU failed or timed out " : "",
+		       g.errors ? g.error : "", g.kernel_trouble ? g.trouble : "");
+}
+
+/* "  2.3" seconds, or "never" if it did not happen within the watch. */
+static const char *secs(double s, char *buf)
+{
+	if (s < 0)
+		return "never";
+	sprintf(buf, "%.1f", s);
+	return buf;
+}
+
+#define DEV_FPR_ON	"virtio-balloon-pci,free-page-reporting=on"
+#define DEV_FPR_OFF	"virtio-balloon-pci,free-page-reporting=off"
+
 int mode_bench(void)
 {
 	static const struct {
@@ -97,11 +153,10 @@ int mode_bench(void)
 	}, churners[] = {
 		{ "stock (fixed 2 s)", true, DEV_FPR_ON, "" },
 		{ "aeration adaptive", false, DEV_FPR_ON, "aeration=virtio" },
-		{ "aeration fixed 250 ms", false, DEV_FPR_ON,
-		  "aeration=virtio aer.adaptive=0 aer.delay=250" },
 		/* The floor: faults that no reporting causes. */
 		{ "no reporting (off)", false, DEV_FPR_ON, "aeration=off" },
 	};
+	static const char *const kname[2] = { "stock", "aeration" };
 	long intervals[4];
 	size_t nint = 0;
 	const char *iv = opt.intervals;
@@ -118,11 +173,13 @@ int mode_bench(void)
 					      "-smp", "1", NULL };
 	bool tcg = !strcmp(accel(), "tcg");
 	double pf[4][8] = { { 0 } }, base = 0;
-	struct bench_line ch[4][4] = { { { 0 } } };
-	struct tf rec[2] = { { 0 } };
-	char path[256], params[256];
+	static struct bench_line ch[3][4][RUNS];
+	static struct tf rec[NSCEN][RUNS][2], sc[NSCALE][2];
+	long mib = opt.mib;
+	char dat[96], params[256], b[4][16];
+	FILE *gp;
 	size_t i, j;
-	int r;
+	int r, k;
 
 	print_accel();
 	if (mkdir(opt.outdir, 0755) && errno != EEXIST) {
@@ -144,25 +201,15 @@ int mode_bench(void)
 		}
 	}
 
-	printf("\n== reclaim: 1 GiB touched and freed, host RSS\n");
-	for (i = 0; i < 2 && strstr(opt.part, "reclaim"); i++) {
-		FILE *trace;
-
-		snprintf(path, sizeof(path), "%s/reclaim-%s.dat", opt.outdir,
-			 i ? "aeration" : "stock");
-		trace = fopen(path, "w");
-		/*
-		 * An idle guest: boot-time reporting long done before the touch,
-		 * so the touch reusing it is not taken for churn.
-		 */
-		struct guest g = { 0 };
-
-		tf_run_on(&rec[i], &g, i ? NULL : opt.stock,
-			  i ? "aeration=virtio aer.settle=8" : "aer.settle=8",
-			  false, trace, NULL);
-		if (trace)
-			fclose(trace);
-	}
+	printf("\n== reclaim: %ld MiB touched and freed, host RSS, %zu scenarios, %d runs\n",
+	       opt.mib, NSCEN, RUNS);
+	for (i = 0; i < NSCEN && strstr(opt.part, "reclaim"); i++)
+		for (r = 0; r < RUNS; r++)
+			for (k = 0; k < 2; k++) {
+				snprintf(dat, sizeof(dat), "reclaim-%s-%s-%d.dat",
+					 scenarios[i].file, kname[k], r + 1);
+				bench_tf(&rec[i][r][k], k, scenarios[i].params, dat, 0);
+			}
 
 	while (nint < 4 && *iv) {
 		intervals[nint++] = strtol(iv, &end, 10);
@@ -170,14 +217,25 @@ int mode_bench(void)
 			break;
 		iv = end + 1;
 	}
-	printf("\n== churn: 512 MiB freed and reallocated, 6 rounds\n");
-	for (i = 0; i < 4 && strstr(opt.part, "churn"); i++)
-		for (j = 0; j < nint; j++) {
-			snprintf(params, sizeof(params),
-				 "%s aer.mode=churn aer.mib=512 aer.rounds=6 aer.interval=%ld",
-				 churners[i].params, intervals[j]);
-			ch[i][j] = bench_boot(churners[i].stock ? opt.stock : NULL,
-					      churners[i].dev, params, NULL);
+	printf("\n== churn: 512 MiB freed and reallocated, 6 rounds, %d runs\n", RUNS);
+	for (r = 0; r < RUNS && strstr(opt.part, "churn"); r++)
+		for (j = 0; j < nint; j++)
+			for (i = 0; i < 3; i++) {
+				snprintf(params, sizeof(params),
+					 "%s aer.mode=churn aer.mib=512 aer.rounds=6 aer.interval=%ld",
+					 churners[i].params, intervals[j]);
+				ch[i][j][r] = bench_boot(churners[i].stock ? opt.stock : NULL,
+							 churners[i].dev, params, NULL);
+			}
+
+	printf("\n== scale: a %d MiB guest, idle, frees 1, 4 and 8 GiB\n", SCALE_RAM_MIB);
+	for (i = 0; i < NSCALE && strstr(opt.part, "scale"); i++)
+		for (k = 0; k < 2; k++) {
+			opt.mib = scale_mib[i];
+			snprintf(dat, sizeof(dat), "scale-%ld-%s.dat", scale_mib[i], kname[k]);
+			bench_tf(&sc[i][k], k, "aer.settle=8 aer.watch=60", dat,
+				 SCALE_RAM_MIB);
+			opt.mib = mib;
 		}
 
 	/* The tables. */
@@ -198,48 +256,94 @@ int mode_bench(void)
 		       fast[i].name, sum / opt.repeat, lo, hi,
 		       base ? (sum / opt.repeat / base - 1) * 100 : 0);
 	}
-	if (!strstr(opt.part, "reclaim"))
-		goto churn_table;
-	printf("\n=== reclaim (1 GiB freed, QEMU RSS)\n");
-	printf("%-24s %10s %10s %14s\n", "", "90% after", "98% after", "returned +20 s");
-	for (i = 0; i < 2; i++)
-		printf("%-24s %8.1f s %8.1f s %13.1f%%\n",
-		       i ? "aeration=virtio" : "stock 6.12", rec[i].t_90, rec[i].t_98,
-		       (rec[i].rss_touched - rec[i].rss_min_after) * 100.0 / (opt.mib * 1024));
-	if (rec[0].t_90 > 0 && rec[1].t_90 > 0)
-		printf("%-24s %8.1fx %9.1fx\n", "stock / aeration", rec[0].t_90 / rec[1].t_90,
-		       rec[1].t_98 > 0 ? rec[0].t_98 / rec[1].t_98 : 0);
-churn_table:
-	if (!strstr(opt.part, "churn"))
-		return 0;
-	printf("\n=== churn (512 MiB freed and touched again, 6 rounds)\n");
-	printf("%-24s", "interval");
-	for (j = 0; j < nint; j++)
-		printf(" %27ld ms", intervals[j]);
-	printf("\n");
-	for (i = 0; i < 4; i++) {
-		printf("%-24s", churners[i].name);
-		for (j = 0; j < nint; j++)
-			printf(" %6ld flt %5ld MiB %6.2f s", ch[i][j].faults,
-			       ch[i][j].in_kb >> 10, ch[i][j].busy_s);
+
+	if (strstr(opt.part, "reclaim")) {
+		printf("\n=== reclaim (%ld MiB freed; seconds from the free until 90%% / 98%% of it\n"
+		       "    was gone from QEMU's RSS, run 1 and run 2; age: our adaptive delay\n"
+		       "    just before the touch)\n", opt.mib);
+		printf("%-30s %-23s %-23s %s\n", "", "stock 6.12", "aeration=virtio", "age ms");
+		for (i = 0; i < NSCEN; i++) {
+			printf("%-30s", scenarios[i].name);
+			for (k = 0; k < 2; k++)
+				for (r = 0; r < RUNS; r++)
+					printf(" %5s/%-5s", secs(rec[i][r][k].t_90, b[0]),
+					       secs(rec[i][r][k].t_98, b[1]));
+			printf(" %5ld %5ld\n", rec[i][0][1].delay_ms, rec[i][1][1].delay_ms);
+		}
+	}
+
+	if (strstr(opt.part, "churn")) {
+		printf("\n=== churn (512 MiB freed and touched again, 6 rounds; run 1 / run 2)\n");
+		printf("%-10s %-22s %15s %15s %15s\n", "interval", "", "QEMU faults",
+		       "refaulted MiB", "touch s");
+		for (j = 0; j < nint; j++) {
+			snprintf(b[0], sizeof(b[0]), "%ld ms", intervals[j]);
+			for (i = 0; i < 3; i++) {
+				printf("%-10s %-22s", i ? "" : b[0], churners[i].name);
+				printf(" %7ld/%-7ld %7ld/%-7ld %7.2f/%-7.2f\n",
+				       ch[i][j][0].faults, ch[i][j][1].faults,
+				       ch[i][j][0].in_kb >> 10, ch[i][j][1].in_kb >> 10,
+				       ch[i][j][0].busy_s, ch[i][j][1].busy_s);
+			}
+			printf("%-10s %-22s", "", "adaptive / stock");
+			for (r = 0; r < RUNS; r++)
+				printf("%s%7.2fx", r ? "/" : " ",
+				       ch[0][j][r].faults ?
+				       (double)ch[1][j][r].faults / ch[0][j][r].faults : 0);
+			for (r = 0; r < RUNS; r++)
+				printf("%s%7.2fx", r ? "/" : " ", ch[0][j][r].in_kb ?
+				       (double)ch[1][j][r].in_kb / ch[0][j][r].in_kb : 0);
+			for (r = 0; r < RUNS; r++)
+				printf("%s%7.2fx", r ? "/" : " ", ch[0][j][r].busy_s ?
+				       ch[1][j][r].busy_s / ch[0][j][r].busy_s : 0);
+			printf("\n");
+		}
+		printf("(QEMU faults: host page faults during the rounds; refaulted MiB: how much\n"
+		       " QEMU's RSS grew, summed over 100 ms samples; touch s: guest time spent\n"
+		       " touching.  The no-reporting floor is QEMU's own faults, TCG's included,\n"
+		       " and first touches)\n");
+	}
+
+	if (strstr(opt.part, "scale")) {
+		printf("\n=== scale (a %d MiB guest, idle, frees N MiB; seconds to 90%% / 98%% back;\n"
+		       "    kworker ms per GiB: the guest's kworker threads' CPU time, utime+stime\n"
+		       "    from /proc/PID/stat, from the free to 60 s after, per GiB gone from RSS)\n",
+		       SCALE_RAM_MIB);
+		printf("%-10s %-23s %-23s\n", "freed MiB", "stock 6.12", "aeration=virtio");
+		printf("%-10s", "");
+		for (k = 0; k < 2; k++)
+			printf(" %11s %11s", "90%/98% s", "kworker/GiB");
 		printf("\n");
+		for (i = 0; i < NSCALE; i++) {
+			printf("%-10ld", scale_mib[i]);
+			for (k = 0; k < 2; k++) {
+				const struct tf *t = &sc[i][k];
+				long back_kb = t->rss_touched - t->rss_min_after;
+
+				printf(" %5s/%-5s %8.0f ms", secs(t->t_90, b[0]),
+				       secs(t->t_98, b[1]), back_kb > 0 && t->kworker_ms >= 0 ?
+				       t->kworker_ms * 1048576.0 / back_kb : -1.0);
+			}
+			printf("\n");
+		}
 	}
-	printf("%-24s", "adaptive / stock");
-	for (j = 0; j < nint; j++)
-		printf(" %8.2fx %8.2fx %6.2fx",
-		       ch[0][j].faults ? (double)ch[1][j].faults / ch[0][j].faults : 0,
-		       ch[0][j].in_kb ? (double)ch[1][j].in_kb / ch[0][j].in_kb : 0,
-		       ch[0][j].busy_s ? ch[1][j].busy_s / ch[0][j].busy_s : 0);
-	/* What reporting itself cost: above the no-reporting floor. */
-	for (i = 0; i < 2; i++) {
-		printf("\n%-24s", i ? "  adaptive" : "over the floor: stock");
-		for (j = 0; j < nint; j++)
-			printf(" %+6ld flt %+5ld MiB %8s",
-			       ch[i][j].faults - ch[3][j].faults,
-			       (ch[i][j].in_kb - ch[3][j].in_kb) / 1024, "");
+
+	/* The RSS curves of the first runs, ours solid, stock dashed. */
+	snprintf(dat, sizeof(dat), "%s/reclaim.gp", opt.outdir);
+	gp = fopen(dat, "w");
+	if (!gp)
+		return 0;
+	fprintf(gp, "set terminal png size 1000,1100\nset output 'reclaim.png'\n"
+		"set multiplot layout %zu,1\nset key top right\nset xrange [0:20]\n"
+		"set ylabel 'QEMU RSS (MiB)'\n", NSCEN);
+	for (i = 0; i < NSCEN; i++) {
+		if (i == NSCEN - 1)
+			fprintf(gp, "set xlabel 'seconds after the (first) free of %ld MiB'\n",
+				opt.mib);
+		fprintf(gp, "set title '%s'\nplot 'reclaim-%s-stock-1.dat' with lines dt 2 lw 2 title 'stock 6.12', 'reclaim-%s-aeration-1.dat' with lines lw 2 title 'aeration'\n",
+			scenarios[i].name, scenarios[i].file, scenarios[i].file);
 	}
-	printf("\n(flt: QEMU host page faults during the rounds; MiB: how much QEMU's RSS grew,\n"
-	       " summed over 100 ms samples; s: guest time spent touching.  The floor, with\n"
-	       " nothing reported, is QEMU's own faults, TCG's included, and first touches)\n");
+	fprintf(gp, "unset multiplot\n");
+	fclose(gp);
 	return 0;
 }

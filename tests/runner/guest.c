@@ -34,7 +34,7 @@
 
 struct opts opt = {
 	.qemu = "qemu-system-x86_64", .hvhost = "out/hvhost",
-	.outdir = "out/bench", .part = "fast,reclaim,churn",
+	.outdir = "out/bench", .part = "fast,reclaim,churn,scale",
 	.intervals = "500,1000,2000,3000", .repeat = 2, .mib = 1024,
 };
 
@@ -285,7 +285,7 @@ void run_guest(struct guest *g)
 	const char *dev = g->balloon_dev ? g->balloon_dev :
 			  g->balloon ? "virtio-balloon-pci,free-page-reporting=on" : NULL;
 	static char append[1024], xen_append[512], arm_append[1024];
-	char modules[1536], acc[64];
+	char modules[1536], acc[64], mem[24];
 	const char *c;
 	const char *argv[64];
 	int argc = 0, first_extra, i, pfd[2], status;
@@ -328,8 +328,9 @@ void run_guest(struct guest *g)
 		argv[argc++] = "-machine";
 		argv[argc++] = "virt";
 	}
+	snprintf(mem, sizeof(mem), "%ldM", g->mem_mib ? g->mem_mib : 2048);
 	argv[argc++] = "-m";
-	argv[argc++] = "2048M";
+	argv[argc++] = mem;
 	argv[argc++] = "-smp";
 	argv[argc++] = "2";
 	argv[argc++] = "-nodefaults";
@@ -363,12 +364,12 @@ void run_guest(struct guest *g)
 	argv[argc] = NULL;
 
 	if (g->xen)
-		printf("host: %s -accel %s -cpu %s%s -m 2048M -smp 2 -kernel %s -append \"%s\" -initrd \"%s\"\n",
-		       opt.qemu, acc, cpu, q35 ? " -machine q35 -device amd-iommu" : "",
+		printf("host: %s -accel %s -cpu %s%s -m %s -smp 2 -kernel %s -append \"%s\" -initrd \"%s\"\n",
+		       opt.qemu, acc, cpu, q35 ? " -machine q35 -device amd-iommu" : "", mem,
 		       g->xen, xen_cmdline, modules);
 	else
-		printf("host: %s -accel %s -cpu %s%s -m 2048M -smp 2 -kernel %s -device %s -append \"%s\"\n",
-		       opt.qemu, acc, cpu, opt.arm64 ? " -machine virt" : "",
+		printf("host: %s -accel %s -cpu %s%s -m %s -smp 2 -kernel %s -device %s -append \"%s\"\n",
+		       opt.qemu, acc, cpu, opt.arm64 ? " -machine virt" : "", mem,
 		       g->kernel ? g->kernel : opt.kernel,
 		       dev ? dev : "(none)", g->append);
 	for (i = first_extra; i < argc; i++)	/* the extra arguments */

@@ -30,7 +30,7 @@ static int usage(void)
 		"       hostrun isolate [--xen XEN] --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
-		"             [--part fast,reclaim,churn] [--intervals MS,MS,...]\n"
+		"             [--part fast,reclaim,churn,scale] [--intervals MS,MS,...]\n"
 		"any tier: [--tier NAME] names its summary line; [--replay FILE] judges a recorded console\n"
 		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
 	return 2;

@@ -56,6 +56,7 @@ struct guest {
 	const char *kernel;		/* override --kernel */
 	const char *xen;		/* boot this Xen, the kernel as PV dom0 */
 	const char *const *extra;	/* more QEMU arguments, NULL-terminated */
+	long mem_mib;			/* guest RAM; 0: 2048 */
 	/* called for each console line (timestamp prefix removed) */
 	void (*line)(struct guest *g, const char *l);
 	/* called every 100 ms with the QEMU process's RSS in KiB */
@@ -100,6 +101,16 @@ struct tf {
 	bool demo;
 	long rss_now, rss_touched, rss_at_deadline, rss_min_after;
 	double t_freed, t_90, t_98;	/* seconds from free to 90%, 98% back */
+	/*
+	 * A free in parts (aer.steps=): when each was freed, the MiB freed
+	 * up to it, and how long until 90% and 98% of that was back.  t_90
+	 * and t_98 are then the slowest part's, once every part is back.
+	 */
+	int steps, steps_of;
+	double step_t[8], step_90[8], step_98[8];
+	long step_cum_mib[8];
+	long kworker_ms;		/* guest kworker CPU, free to end */
+	long delay_ms;			/* ours: current_delay_ms at the start */
 	FILE *trace;			/* "seconds RSS-MiB" after the free */
 	long start_free_kb, end_free_kb;
 	char backend[32];

@@ -39,12 +39,36 @@ void tf_init(struct tf *t)
 	t->reuse_bad = -1;
 	t->min_order = -1;
 	t->marked = -1;
+	t->kworker_ms = -1;
+	t->delay_ms = -1;
+}
+
+/* Each part of the free: how long until 90% and 98% of it all was back. */
+static void tf_steps(struct tf *t, long kb, double at)
+{
+	double t90 = 0, t98 = 0;
+	long back = t->rss_touched - kb;
+	int k;
+
+	for (k = 0; k < t->steps; k++) {
+		if (t->step_90[k] < 0 && back >= RECLAIM_FRACTION * t->step_cum_mib[k] * 1024)
+			t->step_90[k] = at - t->step_t[k];
+		if (t->step_98[k] < 0 && back >= 0.98 * t->step_cum_mib[k] * 1024)
+			t->step_98[k] = at - t->step_t[k];
+		t90 = t->step_90[k] < 0 || t90 < 0 ? -1 : (t90 > t->step_90[k] ? t90 : t->step_90[k]);
+		t98 = t->step_98[k] < 0 || t98 < 0 ? -1 : (t98 > t->step_98[k] ? t98 : t->step_98[k]);
+	}
+	if (t->steps < t->steps_of)
+		return;
+	if (t->t_90 < 0)
+		t->t_90 = t90;
+	if (t->t_98 < 0)
+		t->t_98 = t98;
 }
 
 void tf_sample(struct guest *g, long kb)
 {
 	struct tf *t = g->priv;
-	long mib = opt.mib;
 	double dt;
 
 	t->rss_now = kb;
@@ -55,16 +79,27 @@ void tf_sample(struct guest *g, long kb)
 		t->rss_min_after = kb;
 	if (dt <= RECLAIM_DEADLINE_S)
 		t->rss_at_deadline = kb;
-	if (t->t_90 < 0 && t->rss_touched - kb >= RECLAIM_FRACTION * mib * 1024)
-		t->t_90 = dt;
-	if (t->t_98 < 0 && t->rss_touched - kb >= 0.98 * mib * 1024)
-		t->t_98 = dt;
+	tf_steps(t, kb, now());
 	if (t->trace)
 		fprintf(t->trace, "%.2f %.1f\n", dt, kb / 1024.0);
 }
 
-static void tf_freed(struct tf *t)
+static void tf_freed(struct tf *t, const char *l)
 {
+	long mib = opt.mib, of = 1;
+
+	aer_long(l, "mib", &mib);
+	aer_long(l, "of", &of);
+	if (t->steps < 8) {
+		t->step_t[t->steps] = now();
+		t->step_90[t->steps] = -1;
+		t->step_98[t->steps] = -1;
+		t->step_cum_mib[t->steps] = (t->steps ? t->step_cum_mib[t->steps - 1] : 0) + mib;
+		t->steps_of = (int)of;
+		t->steps++;
+	}
+	if (t->freed)
+		return;
 	t->rss_touched = t->rss_now;
 	t->rss_min_after = t->rss_now;
 	t->rss_at_deadline = t->rss_now;
@@ -99,14 +134,17 @@ void tf_line(struct guest *g, const char *l)
 		tf_tick(t, l);
 	else if (aer_is(l, AER_START))
 		aer_long(l, "free_kb", &t->start_free_kb);
-	else if (aer_is(l, AER_END))
+	else if (aer_is(l, AER_END)) {
 		aer_long(l, "free_kb", &t->end_free_kb);
-	else if (aer_is(l, AER_FREED))
-		tf_freed(t);
+		aer_long(l, "kworker_ms", &t->kworker_ms);
+	} else if (aer_is(l, AER_FREED))
+		tf_freed(t, l);
 	else if (aer_is(l, AER_REUSE))
 		t->reused = aer_long(l, "bad_words", &t->reuse_bad);
 	else if (aer_is(l, AER_SYSFS)) {
 		aer_long(l, "min_order", &t->min_order);
+		if (t->delay_ms < 0)
+			aer_long(l, "current_delay_ms", &t->delay_ms);
 		aer_str(l, "backend", t->backend, sizeof(t->backend));
 	} else if (aer_is(l, AER_UNBIND))
 		aer_str(l, "backend", t->unbound, sizeof(t->unbound));
