@@ -13,7 +13,9 @@
  * Reclaims fail too, as when Xen has no memory: the allocator must hold
  * such blocks and take others, and the engine give them back later.
  * Free blocks are also taken by isolation (compaction, alloc_contig_range),
- * which must get their frames back or leave them where they are.
+ * which must get their frames back or leave them where they are, and by
+ * memory offline, which must get them back or stay busy: a range offline,
+ * or online again, never has a gone frame.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +30,9 @@ static long live[MAX_LIVE];
 static unsigned int live_order[MAX_LIVE];
 static unsigned int nlive;
 static int free_in_report = -1;	/* live[] index to free mid-report */
+#define MAX_OFFLINE	4
+static long offline[MAX_OFFLINE];	/* ranges offline now */
+static unsigned int noffline;
 
 static void drop(unsigned int j)
 {
@@ -61,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i = 0;
 
 	nlive = 0;
+	noffline = 0;
 	free_in_report = -1;
 	mb_backend_init(true);
 	mb_tb.during_report = during_report;
@@ -75,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (i + 1 < size) {
 		uint8_t op = data[i++], arg = data[i++];
 
-		switch (op % 9) {
+		switch (op % 10) {
 		case 0:
 		case 1:
 		case 2: {
@@ -134,6 +140,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (o >= 0) {
 				live[nlive] = ((unsigned long)arg << 4) % ZONE_PAGES;
 				live_order[nlive++] = o;
+			}
+			break;
+		}
+		case 9: {	/* memory offline, or online again */
+			long r;
+
+			if (!(arg & 0x80) && noffline) {
+				unsigned int j = arg % noffline;
+
+				mb_online(offline[j]);
+				offline[j] = offline[--noffline];
+			} else if (noffline < MAX_OFFLINE &&
+				   (r = mb_offline(((unsigned long)arg << 5) % ZONE_PAGES)) >= 0) {
+				offline[noffline++] = r;
 			}
 			break;
 		}

@@ -321,6 +321,89 @@ int mb_isolate_free(unsigned long pfn)
 	return order;
 }
 
+/* Move a free block to its list for @mt, marks and all (move_to_free_list). */
+static void move_block(struct aer_zone *z, struct aer_blk *b, unsigned int mt)
+{
+	list_del_(b);
+	b->mt = mt;
+	list_add_(&z->heads[b->order][mt], b, false);
+}
+
+/* Every block in [start, end) to @mt, pageblocks too. */
+static void move_range(struct aer_zone *z, unsigned long start,
+		       unsigned long end, const unsigned int *mt)
+{
+	unsigned long pfn;
+
+	for (pfn = start; pfn < end; pfn += 1UL << mb_pages[pfn].order)
+		move_block(z, &mb_pages[pfn], mt[(pfn - start) >> MB_PAGEBLOCK]);
+	for (pfn = start; pfn < end; pfn += 1UL << MB_PAGEBLOCK)
+		mb_set_pageblock_mt(pfn, mt[(pfn - start) >> MB_PAGEBLOCK]);
+}
+
+/*
+ * offline_pages() on the order-10 range holding @pfn, all of it free (the
+ * model does not migrate): isolate its pageblocks, whose free blocks move
+ * to the isolate lists with their marks; test_pages_isolated() brings back
+ * the frames of every marked block, or the range is busy and the isolation
+ * undone; __offline_isolated_pages() takes the blocks off their lists for
+ * good (the deletion hook once more).  The range's first pfn, or -1.
+ */
+long mb_offline(unsigned long pfn)
+{
+	unsigned long start = pfn & ~((1UL << (MB_ORDERS - 1)) - 1), p;
+	unsigned long end = start + (1UL << (MB_ORDERS - 1));
+	unsigned int iso[2] = { MB_MT_ISOLATE, MB_MT_ISOLATE }, old[2];
+	struct aer_zone *z = mb_zone_of(start);
+
+	if (!z || mb_zone_of(end - 1) != z)
+		return -1;
+	for (p = start; p < end; p += 1UL << mb_pages[p].order)
+		if (!mb_pages[p].buddy)
+			return -1;	/* in use: migration would be needed */
+	old[0] = mb_pages[start].mt;
+	old[1] = mb_pages[start + (1UL << MB_PAGEBLOCK)].mt;
+	if (old[0] == MB_MT_ISOLATE || old[1] == MB_MT_ISOLATE)
+		return -1;
+	aerg_lock(z);
+	move_range(z, start, end, iso);
+	for (p = start; p < end; p += 1UL << mb_pages[p].order)
+		if (!reclaim_ok(&mb_pages[p], mb_pages[p].order, AER_LEAVE_TRY)) {
+			move_range(z, start, end, old);		/* -EBUSY */
+			aerg_unlock(z);
+			return -1;
+		}
+	for (p = start; p < end; ) {
+		unsigned int order = mb_pages[p].order;
+		unsigned long i;
+
+		del_from_free_list(z, &mb_pages[p], order);
+		/* Offline, out of the allocator: as good as handed out. */
+		for (i = p; i < p + (1UL << order); i++) {
+			if (mb_pages[i].gone)
+				mb_gone_handed_out++;
+			mb_pages[i].allocated = true;
+		}
+		p += 1UL << order;
+	}
+	aerg_unlock(z);
+	return (long)start;
+}
+
+/* online_pages(): the range comes back as one free movable block. */
+void mb_online(unsigned long start)
+{
+	unsigned long i;
+
+	for (i = start; i < start + (1UL << (MB_ORDERS - 1)); i++)
+		mb_pages[i].allocated = false;
+	mb_set_pageblock_mt(start, 1);
+	mb_set_pageblock_mt(start + (1UL << MB_PAGEBLOCK), 1);
+	aerg_lock(mb_zone_of(start));
+	free_one(start, MB_ORDERS - 1, false, true);
+	aerg_unlock(mb_zone_of(start));
+}
+
 unsigned long mb_count_aerated_pages(void)
 {
 	unsigned long pfn, n = 0;

@@ -82,6 +82,12 @@ long mb_alloc(unsigned int order, unsigned int mt);
 void mb_free(unsigned long pfn, unsigned int order);
 /* __isolate_free_page(): the free block at @pfn; its order, or -1. */
 int mb_isolate_free(unsigned long pfn);
+/*
+ * Memory offline of the order-10 range holding @pfn (all free): its first
+ * pfn, or -1 if busy.  mb_online() gives it back to the allocator.
+ */
+long mb_offline(unsigned long pfn);
+void mb_online(unsigned long start);
 /* Blocks held back now. */
 unsigned long mb_nr_held(void);
 /* Set a pageblock's migratetype (pfn is any page in it). */

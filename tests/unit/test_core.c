@@ -979,6 +979,40 @@ static void test_isolated_while_out(void)
 	CHECK_STATE();
 }
 
+/*
+ * Memory offline (issue 18, hole 5): test_pages_isolated() brings back
+ * the frames of every marked block in the range, or the range is busy;
+ * no range goes offline, or comes back online, with its frames gone.
+ */
+static void test_offline(void)
+{
+	long a, r;
+
+	setup(true, 9, 32);
+	run_passes();
+	for (a = 0; a < 1 << 15 && !mb_pages[a].aerated; a += 1024)
+		;
+	CHECK(a < 1 << 15 && mb_pages[a].order == 10 && mb_pages[a].gone);
+	/* Xen out of memory: busy, the block back where it was, marked. */
+	tb.fail_reclaims = 1;
+	CHECK(mb_offline(a) < 0);
+	CHECK(mb_pages[a].buddy && mb_pages[a].aerated && mb_pages[a].gone);
+	CHECK(mb_pages[a].mt != MB_MT_ISOLATE);
+	CHECK_STATE();
+	/* Then offline: its frames came back first. */
+	r = mb_offline(a);
+	CHECK(r == a && tb.reclaims == 1 && tb.last_reclaim_pfn == (unsigned long)a);
+	CHECK(!mb_pages[a].buddy && !mb_pages[a].gone && mb_pages[a].allocated);
+	CHECK_STATE();
+	/* Online: free and unmarked, then aerated again. */
+	mb_online(r);
+	CHECK(mb_pages[a].buddy && !mb_pages[a].aerated);
+	CHECK_STATE();
+	run_passes();
+	CHECK(mb_pages[a].aerated && mb_pages[a].gone);
+	CHECK_STATE();
+}
+
 static void test_deactivate(void)
 {
 	setup(true, 9, 32);
@@ -1128,6 +1162,7 @@ int main(void)
 	RUN(test_isolate);
 	RUN(test_merge_while_isolated);
 	RUN(test_isolated_while_out);
+	RUN(test_offline);
 	RUN(test_deactivate);
 	RUN(test_deactivate_frames_out);
 	RUN(test_backend_order);
