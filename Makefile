@@ -38,6 +38,10 @@ KSRC_STOCK := $(AER_CACHE)/linux-$(KVER)-stock-src
 KOUT_STOCK := $(AER_CACHE)/linux-$(KVER)-stock
 BZIMAGE_STOCK := $(KOUT_STOCK)/arch/x86/boot/bzImage
 BZIMAGE   := $(KOUT)/arch/x86/boot/bzImage
+# Both again with interrupts-off trace events (config/trace.config): make
+# bench's zone-lock figure.
+KOUT_TRACE := $(AER_CACHE)/linux-$(KVER)-trace
+KOUT_STOCK_TRACE := $(AER_CACHE)/linux-$(KVER)-stock-trace
 # The same tree with lockdep, DEBUG_VM, KFENCE (config/debug.config) and
 # KASAN (config/kasan.config); for Xen the same without KASAN.
 KOUT_DEBUG := $(AER_CACHE)/linux-$(KVER)-debug
@@ -63,7 +67,8 @@ CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-tools check-runner check-kunit check-input check-storm check-virtio \
 	check-arm64 kernel-arm64 check-xen check-hyperv check-series check-deb patches deb \
-	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-debug kernel-debug-xen \
+	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-trace kernel-stock-trace \
+	kernel-debug kernel-debug-xen \
 	deps print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
@@ -176,7 +181,8 @@ $(OUT)/initramfs.cpio.gz: $(OUT)/init $(OUT)/xenaer $(OUT)/xenscan
 		$(OUT)/initramfs/sys $(OUT)/initramfs/dev
 	cp $(OUT)/init $(OUT)/initramfs/init
 	cp $(OUT)/xenaer $(OUT)/xenscan $(OUT)/initramfs/
-	cd $(OUT)/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../initramfs.cpio.gz
+	cd $(OUT)/initramfs && find . | cpio -o -H newc --quiet | gzip -1 > ../initramfs.cpio.gz.tmp
+	mv $(OUT)/initramfs.cpio.gz.tmp $(OUT)/initramfs.cpio.gz
 
 # A dom0 that runs the Xen test in a PV domU: the initramfs above plus
 # Debian's xl, xenstored and xenconsoled with their libraries, and the domU's
@@ -316,6 +322,27 @@ $(KOUT_STOCK)/.config: config/guest.config | $(KSRC_STOCK)/Makefile
 kernel-stock: $(KOUT_STOCK)/.config
 	$(call kbuild,$(KSRC_STOCK),$(KOUT_STOCK),stock kernel)
 
+# The same two kernels with config/trace.config, for make bench's
+# zone-lock figure only.
+$(KOUT_TRACE)/.config: config/guest.config config/trace.config Kconfig | kernel-tree
+	mkdir -p $(KOUT_TRACE)
+	grep -v ENABLE_DEFAULT_TRACERS config/guest.config > $(KOUT_TRACE)/base.config
+	$(call kconfig,$(KSRC),$(KOUT_TRACE),$(KOUT_TRACE)/base.config $(CURDIR)/config/trace.config)
+
+kernel-trace: kernel-tree $(KOUT_TRACE)/.config
+	$(call kbuild,$(KSRC),$(KOUT_TRACE),tracing kernel)
+
+$(KOUT_STOCK_TRACE)/.config: config/guest.config config/trace.config | $(KSRC_STOCK)/Makefile
+	mkdir -p $(KOUT_STOCK_TRACE)
+	grep -v -e AERATION -e ENABLE_DEFAULT_TRACERS config/guest.config > \
+		$(KOUT_STOCK_TRACE)/stock.config
+	$(call kconfig,$(KSRC_STOCK),$(KOUT_STOCK_TRACE),$(KOUT_STOCK_TRACE)/stock.config $(CURDIR)/config/trace.config)
+	grep -qx CONFIG_PAGE_REPORTING=y $(KOUT_STOCK_TRACE)/.config || \
+		{ rm -f $(KOUT_STOCK_TRACE)/.config; echo "stock: no PAGE_REPORTING"; exit 1; }
+
+kernel-stock-trace: $(KOUT_STOCK_TRACE)/.config
+	$(call kbuild,$(KSRC_STOCK),$(KOUT_STOCK_TRACE),stock tracing kernel)
+
 # --strict, minus CamelCase: the only hits are the kernel's own macro-made
 # page flag helpers (__SetPageReported), which mm/page_reporting.c uses too.
 checkpatch: kernel-tree
@@ -370,10 +397,13 @@ $(OUT)/bench_core: $(CORE_SRC) $(CORE_HDR) tests/unit/buddy.[ch] tests/bench/ben
 # Figures, not verdicts: ours and stock 6.12 in one run, then the engine's
 # instruction count under callgrind, then a plot of RSS after the free in
 # each reclaim scenario (hostrun writes reclaim.gp beside the curves).
-bench: deps kernel kernel-stock $(OUT)/hostrun $(OUT)/initramfs.cpio.gz $(OUT)/bench_core
+bench: deps kernel kernel-stock kernel-trace kernel-stock-trace $(OUT)/hostrun \
+		$(OUT)/initramfs.cpio.gz $(OUT)/bench_core
 	@command -v gnuplot > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox
 	@mkdir -p $(OUT)/bench
 	$(OUT)/hostrun bench --kernel $(BZIMAGE) --stock $(BZIMAGE_STOCK) \
+		--trace-kernel $(KOUT_TRACE)/arch/x86/boot/bzImage \
+		--trace-stock $(KOUT_STOCK_TRACE)/arch/x86/boot/bzImage \
 		--initrd $(OUT)/initramfs.cpio.gz --out $(OUT)/bench | tee $(OUT)/bench/bench.txt
 	@cd $(OUT)/bench && valgrind --tool=callgrind --toggle-collect=aer_pass \
 		--callgrind-out-file=callgrind.out ../bench_core 2>&1 | \

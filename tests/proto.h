@@ -90,6 +90,8 @@
 #define AER_KLOG	"AER klog"
 #define AER_ORDER	"AER order"
 #define AER_PF1		"AER pf1"
+#define AER_IRQSOFF	"AER irqsoff"	/* make bench: interrupts-off sections */
+#define AER_IRQSOFF_SITE "AER irqsoff-site"
 #define AER_CHURN_START	"AER churn-start"
 #define AER_CHURN	"AER churn"
 #define AER_STORM_START	"AER storm-start"

@@ -50,6 +50,10 @@ double held_wait(void);
 long free_kb_back(long want);
 void print_meminfo(void);
 
+/* irqsoff.c: make bench's interrupts-off histogram (aer.irqsoff=1). */
+bool irqsoff_start(void);
+void irqsoff_print(void);
+
 /* The modes: each returns true if it ran to its end. */
 bool touch_free(long mib, bool xen, bool unbind, bool reuse);
 bool wait_unplug(void);

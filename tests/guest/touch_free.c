@@ -4,7 +4,8 @@
  * demo: touch aer.mib MiB, free it, report MemFree and what is aerated
  * every 0.5 s for 20 s (aer.watch=).  The bench's scenarios: aer.settle=
  * seconds before the touch, aer.steps= parts of the free 1 s apart,
- * aer.prechurn= rounds of churn first.  Variants:
+ * aer.prechurn= rounds of churn first, aer.irqsoff=1 times every
+ * interrupts-off section from the free on (irqsoff.c).  Variants:
  *   unbind  300 ms after the free, with reporting under way, unbind
  *           virtio_balloon (its remove() unregisters the backend), bind it
  *           again a second later
@@ -251,6 +252,7 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 	int steps = (int)cmdline_long("aer.steps=", 1);
 	long watch = cmdline_long("aer.watch=", 20);
 	long prechurn = cmdline_long("aer.prechurn=", 0);
+	bool irqsoff = cmdline_long("aer.irqsoff=", 0);
 	long start_free, bad, kworker_ms;
 	char xv[96], buf[32];
 	double t0;
@@ -288,6 +290,8 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 	sleep(2);	/* the host samples its RSS with the memory in use */
 
 	trace_clear();		/* the "end" summary counts from the free */
+	if (irqsoff && !irqsoff_start())
+		return false;
 	kworker_ms = kworker_cpu_ms();
 	t0 = now();
 	/* aer.steps=N: in N parts, 1 s apart; the host times each. */
@@ -319,6 +323,8 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 	       xen_view(xen, xv, sizeof(xv)));
 	print_counters();
 	trace_summary("end");
+	if (irqsoff)
+		irqsoff_print();
 	if (!xen && !reuse)
 		return true;
 	/* dom0 asks Xen when it reads the end line: not yet reusing then. */

@@ -127,6 +127,45 @@ static void bench_tf(struct tf *t, int k, const char *params, const char *dat,
 		       g.errors ? g.error : "", g.kernel_trouble ? g.trouble : "");
 }
 
+/*
+ * The zone-lock figure: a touch-and-free guest on a tracing kernel, with
+ * the guest's interrupts-off histogram (tests/guest/irqsoff.c).
+ */
+#define LOCK_SITES	12
+struct locks {
+	struct tf tf;			/* first: tf_line() and tf_sample() */
+	long ms[64];			/* sections by whole milliseconds */
+	int sites;
+	char site[LOCK_SITES][128];	/* "count on=SYM from=SYM" */
+};
+
+static void locks_line(struct guest *g, const char *l)
+{
+	struct locks *lk = g->priv;
+	long ms, count;
+
+	tf_line(g, l);
+	if (aer_is(l, AER_IRQSOFF) && aer_long(l, "ms", &ms) &&
+	    aer_long(l, "count", &count) && ms >= 0)
+		lk->ms[ms < 63 ? ms : 63] += count;
+	if (aer_is(l, AER_IRQSOFF_SITE) && lk->sites < LOCK_SITES)
+		snprintf(lk->site[lk->sites++], sizeof(lk->site[0]), "%s",
+			 l + strlen(AER_IRQSOFF_SITE " count="));
+}
+
+static void bench_locks(struct locks *lk, int k, long mem_mib)
+{
+	struct guest g = { .mem_mib = mem_mib, .line = locks_line };
+
+	tf_run_on(&lk->tf, &g, k ? opt.trace_kernel : opt.trace_stock,
+		  k ? "aeration=virtio aer.settle=8 aer.watch=60 aer.irqsoff=1" :
+		  "aer.settle=8 aer.watch=60 aer.irqsoff=1", false, NULL, NULL);
+	if (g.kernel_trouble || g.errors || g.end != GUEST_OK || !g.done)
+		printf("host: this run is not usable: %s%s%s\n",
+		       g.end != GUEST_OK ? "QEMU failed or timed out " : "",
+		       g.errors ? g.error : "", g.kernel_trouble ? g.trouble : "");
+}
+
 /* "  2.3" seconds, or "never" if it did not happen within the watch. */
 static const char *secs(double s, char *buf)
 {
@@ -136,8 +175,6 @@ static const char *secs(double s, char *buf)
 	return buf;
 }
 
-#define DEV_FPR_ON	"virtio-balloon-pci,free-page-reporting=on"
-#define DEV_FPR_OFF	"virtio-balloon-pci,free-page-reporting=off"
 
 int mode_bench(void)
 {
@@ -175,6 +212,8 @@ int mode_bench(void)
 	double pf[4][8] = { { 0 } }, base = 0;
 	static struct bench_line ch[3][4][RUNS];
 	static struct tf rec[NSCEN][RUNS][2], sc[NSCALE][2];
+	static struct locks lk[2];
+	bool nolocks = false;
 	long mib = opt.mib;
 	char dat[96], params[256], b[4][16];
 	FILE *gp;
@@ -238,6 +277,18 @@ int mode_bench(void)
 			opt.mib = mib;
 		}
 
+	printf("\n== zone lock: the same guest frees %ld MiB on the tracing kernels\n",
+	       scale_mib[NSCALE - 1]);
+	if (strstr(opt.part, "locks") && (!opt.trace_kernel || !opt.trace_stock)) {
+		printf("host: SKIPPED: no --trace-kernel and --trace-stock (make bench builds them)\n");
+		nolocks = true;
+	}
+	for (k = 0; k < 2 && strstr(opt.part, "locks") && !nolocks; k++) {
+		opt.mib = scale_mib[NSCALE - 1];
+		bench_locks(&lk[k], k, SCALE_RAM_MIB);
+		opt.mib = mib;
+	}
+
 	/* The tables. */
 	printf("\n=== fast path (page_fault1, %s, pages per %s second; min..max of %d runs)\n",
 	       tcg ? "1 vCPU, 1 task" : "2 tasks", tcg ? "guest (-icount)" : "wall-clock",
@@ -270,6 +321,20 @@ int mode_bench(void)
 					       secs(rec[i][r][k].t_98, b[1]));
 			printf(" %5ld %5ld\n", rec[i][0][1].delay_ms, rec[i][1][1].delay_ms);
 		}
+		/* A free in parts: the row above is its slowest part's. */
+		for (i = 0; i < NSCEN; i++)
+			for (k = 0; k < 2; k++)
+				for (r = 0; r < RUNS && rec[i][r][k].steps > 1; r++) {
+					const struct tf *t = &rec[i][r][k];
+
+					printf("  %s, %s, run %d: each part's 98%% after", scenarios[i].name,
+					       k ? "aeration" : "stock", r + 1);
+					for (j = 0; j < (size_t)t->steps; j++)
+						printf(" %s s", secs(t->step_98[j], b[0]));
+					printf("\n");
+				}
+		printf("(a free in parts: seconds from each part's own free until 90%%/98%% of\n"
+		       " all freed so far was back; the slowest part's in the table)\n");
 	}
 
 	if (strstr(opt.part, "churn")) {
@@ -307,7 +372,8 @@ int mode_bench(void)
 	if (strstr(opt.part, "scale")) {
 		printf("\n=== scale (a %d MiB guest, idle, frees N MiB; seconds to 90%% / 98%% back;\n"
 		       "    kworker ms per GiB: the guest's kworker threads' CPU time, utime+stime\n"
-		       "    from /proc/PID/stat, from the free to 60 s after, per GiB gone from RSS)\n",
+		       "    from /proc/PID/stat (tick-sampled, 10 ms units), from the free to 60 s\n"
+		       "    after, per GiB gone from RSS)\n",
 		       SCALE_RAM_MIB);
 		printf("%-10s %-23s %-23s\n", "freed MiB", "stock 6.12", "aeration=virtio");
 		printf("%-10s", "");
@@ -320,17 +386,44 @@ int mode_bench(void)
 				const struct tf *t = &sc[i][k];
 				long back_kb = t->rss_touched - t->rss_min_after;
 
-				printf(" %5s/%-5s %8.0f ms", secs(t->t_90, b[0]),
-				       secs(t->t_98, b[1]), back_kb > 0 && t->kworker_ms >= 0 ?
-				       t->kworker_ms * 1048576.0 / back_kb : -1.0);
+				if (back_kb > 0 && t->kworker_ms >= 0)
+					snprintf(b[2], sizeof(b[2]), "%.0f ms",
+						 t->kworker_ms * 1048576.0 / back_kb);
+				else
+					snprintf(b[2], sizeof(b[2]), "-");
+				printf(" %5s/%-5s %11s", secs(t->t_90, b[0]), secs(t->t_98, b[1]),
+				       b[2]);
 			}
 			printf("\n");
 		}
 	}
 
+	if (strstr(opt.part, "locks") && !nolocks) {
+		printf("\n=== zone lock (%d MiB guest frees %ld MiB; sections with interrupts off\n"
+		       "    from the free to 60 s after, by length; every zone-lock hold is\n"
+		       "    inside one; kernels with config/trace.config)\n",
+		       SCALE_RAM_MIB, scale_mib[NSCALE - 1]);
+		printf("%-12s %12s %12s\n", "ms", "stock 6.12", "aeration");
+		for (j = 0; j < 64; j++) {
+			snprintf(b[0], sizeof(b[0]), j < 63 ? "%zu-%zu" : ">= %zu", j, j + 1);
+			if (lk[0].ms[j] || lk[1].ms[j])
+				printf("%-12s %12ld %12ld\n", b[0], lk[0].ms[j], lk[1].ms[j]);
+		}
+		for (k = 0; k < 2; k++) {
+			long over = 0;
+
+			for (j = 1; j < 64; j++)
+				over += lk[k].ms[j];
+			printf("%s: %ld over 1 ms; where interrupts came back on (count, function, its caller):\n",
+			       k ? "aeration" : "stock 6.12", over);
+			for (r = 0; r < lk[k].sites; r++)
+				printf("  %s\n", lk[k].site[r]);
+		}
+	}
+
 	/* The RSS curves of the first runs, ours solid, stock dashed. */
 	snprintf(dat, sizeof(dat), "%s/reclaim.gp", opt.outdir);
-	gp = fopen(dat, "w");
+	gp = strstr(opt.part, "reclaim") ? fopen(dat, "w") : NULL;
 	if (!gp)
 		return 0;
 	fprintf(gp, "set terminal png size 1000,1100\nset output 'reclaim.png'\n"

@@ -34,7 +34,7 @@
 
 struct opts opt = {
 	.qemu = "qemu-system-x86_64", .hvhost = "out/hvhost",
-	.outdir = "out/bench", .part = "fast,reclaim,churn,scale",
+	.outdir = "out/bench", .part = "fast,reclaim,churn,scale,locks",
 	.intervals = "500,1000,2000,3000", .repeat = 2, .mib = 1024,
 };
 

@@ -30,7 +30,8 @@ static int usage(void)
 		"       hostrun isolate [--xen XEN] --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun hyperv --hvhost HVHOST --kernel BZIMAGE --initrd CPIO [--mib N]\n"
 		"       hostrun bench --kernel BZIMAGE --stock STOCK_BZIMAGE --initrd CPIO [--repeat N] [--out DIR]\n"
-		"             [--part fast,reclaim,churn,scale] [--intervals MS,MS,...]\n"
+		"             [--part fast,reclaim,churn,scale,locks] [--intervals MS,MS,...]\n"
+		"             [--trace-kernel BZIMAGE --trace-stock BZIMAGE] (locks: config/trace.config)\n"
 		"any tier: [--tier NAME] names its summary line; [--replay FILE] judges a recorded console\n"
 		"AER_ACCEL=tcg|kvm picks the QEMU accelerator (default tcg).\n");
 	return 2;
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
 		{ "--hvhost", &opt.hvhost }, { "--stock", &opt.stock },
 		{ "--out", &opt.outdir }, { "--part", &opt.part },
 		{ "--intervals", &opt.intervals }, { "--tier", &opt.tier },
-		{ "--replay", &opt.replay },
+		{ "--replay", &opt.replay }, { "--trace-kernel", &opt.trace_kernel },
+		{ "--trace-stock", &opt.trace_stock },
 	};
 	size_t m, s;
 	int i;

@@ -30,6 +30,7 @@ struct opts {
 	const char *tier;	/* the summary line's name: --tier, or the mode */
 	const char *replay;	/* a console transcript instead of a guest */
 	const char *outdir, *part, *intervals;	/* bench */
+	const char *trace_kernel, *trace_stock;	/* bench: config/trace.config */
 	int repeat;		/* bench */
 	long mib;
 	bool domu;		/* xen-domu: the test runs in a PV domU */

@@ -132,8 +132,10 @@ void tf_line(struct guest *g, const char *l)
 
 	if (aer_is(l, AER_TICK))
 		tf_tick(t, l);
-	else if (aer_is(l, AER_START))
+	else if (aer_is(l, AER_START)) {
 		aer_long(l, "free_kb", &t->start_free_kb);
+		t->delay_ms = -1;	/* the sysfs line after this one */
+	}
 	else if (aer_is(l, AER_END)) {
 		aer_long(l, "free_kb", &t->end_free_kb);
 		aer_long(l, "kworker_ms", &t->kworker_ms);
