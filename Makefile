@@ -19,7 +19,7 @@
 #   make check-deb    the .deb: unpack it, check it, boot its kernel
 #   make patches      the patch series for distro kernels, in out/patches/
 #   make deb          Debian kernel packages of the series, in out/deb/
-#   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn)
+#   make bench        figures: ours vs stock 6.12 (fast path, reclaim, churn, scale, zone lock)
 #   make kernel       the guest bzImage (cached outside the repo)
 #
 # Kernel trees and ccache live in $(AER_CACHE) so rebuilds are incremental.
