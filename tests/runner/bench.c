@@ -131,26 +131,55 @@ static void bench_tf(struct tf *t, int k, const char *params, const char *dat,
  * The zone-lock figure: a touch-and-free guest on a tracing kernel, with
  * the guest's interrupts-off histogram (tests/guest/irqsoff.c).
  */
-#define LOCK_SITES	12
+#define LOCK_SITES	24
 struct locks {
 	struct tf tf;			/* first: tf_line() and tf_sample() */
 	long ms[64];			/* sections by whole milliseconds */
 	int sites;
-	char site[LOCK_SITES][128];	/* "count on=SYM from=SYM" */
+	long site_count[LOCK_SITES], more;
+	char site[LOCK_SITES][200];	/* where it ended: "F<F<F" */
 };
+
+/* A site in the page allocator or page reporting: a zone-lock hold. */
+static bool zone_site(const char *at)
+{
+	static const char *const mm[] = {
+		"rmqueue", "free_pcppages_bulk", "free_one_page", "free_pages",
+		"page_reporting", "aeration", "aer_", "drain_pages",
+		"alloc_pages", "isolate", "compact",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(mm) / sizeof(mm[0]); i++)
+		if (strstr(at, mm[i]))
+			return true;
+	return false;
+}
 
 static void locks_line(struct guest *g, const char *l)
 {
 	struct locks *lk = g->priv;
+	char at[200];
 	long ms, count;
+	int i;
 
 	tf_line(g, l);
 	if (aer_is(l, AER_IRQSOFF) && aer_long(l, "ms", &ms) &&
 	    aer_long(l, "count", &count) && ms >= 0)
 		lk->ms[ms < 63 ? ms : 63] += count;
-	if (aer_is(l, AER_IRQSOFF_SITE) && lk->sites < LOCK_SITES)
-		snprintf(lk->site[lk->sites++], sizeof(lk->site[0]), "%s",
-			 l + strlen(AER_IRQSOFF_SITE " count="));
+	if (!aer_is(l, AER_IRQSOFF_SITE) || !aer_long(l, "count", &count) ||
+	    !aer_str(l, "at", at, sizeof(at)))
+		return;
+	/* The guest names three frames: stacks alike in those are one site. */
+	for (i = 0; i < lk->sites && strcmp(lk->site[i], at); i++)
+		;
+	if (i == LOCK_SITES) {
+		lk->more += count;	/* printed as such: nothing is dropped */
+		return;
+	}
+	if (i == lk->sites)
+		snprintf(lk->site[lk->sites++], sizeof(lk->site[0]), "%s", at);
+	lk->site_count[i] += count;
 }
 
 static void bench_locks(struct locks *lk, int k, long mem_mib)
@@ -410,14 +439,21 @@ int mode_bench(void)
 				printf("%-12s %12ld %12ld\n", b[0], lk[0].ms[j], lk[1].ms[j]);
 		}
 		for (k = 0; k < 2; k++) {
-			long over = 0;
+			long over = 0, zone = 0;
 
 			for (j = 1; j < 64; j++)
 				over += lk[k].ms[j];
-			printf("%s: %ld over 1 ms; where interrupts came back on (count, function, its caller):\n",
-			       k ? "aeration" : "stock 6.12", over);
 			for (r = 0; r < lk[k].sites; r++)
-				printf("  %s\n", lk[k].site[r]);
+				zone += zone_site(lk[k].site[r]) ? lk[k].site_count[r] : 0;
+			printf("%s: %ld over 1 ms, %ld of them in the page allocator or reporting%s;\n"
+			       "  where interrupts came back on (count, function < caller < its caller):\n",
+			       k ? "aeration" : "stock 6.12", over, zone,
+			       lk[k].more ? " (of the named sites)" : "");
+			for (r = 0; r < lk[k].sites; r++)
+				printf("  %5ld %s%s\n", lk[k].site_count[r], lk[k].site[r],
+				       zone_site(lk[k].site[r]) ? "  (zone lock)" : "");
+			if (lk[k].more)
+				printf("  %5ld at %d more sites, not named here\n", lk[k].more, LOCK_SITES);
 		}
 	}
 
