@@ -34,7 +34,8 @@ bool irqsoff_start(void)
 			  " if common_pid != 0") &&
 	       write_file(LAT "trigger", "hist:keys=lat.buckets=1000") &&
 	       write_file(LAT "trigger",
-			  "hist:keys=stack.stacktrace:sort=hitcount.descending if lat >= 1000");
+			  "hist:keys=stack.stacktrace:vals=lat:sort=hitcount.descending"
+			  " if lat >= 1000");
 }
 
 #define FRAMES	16
@@ -50,21 +51,23 @@ static void site(char frame[][64], int n, char *at, size_t size)
 	for (i = 0; i < n; i++)
 		if (!strncmp(frame[i], "trace_hardirqs_on", 17))
 			first = i + 1;
-	while (first < n && strstr(frame[first], "raw_spin_unlock"))
+	/* _raw_spin_unlock_irqrestore, _raw_write_unlock_irq, ... */
+	while (first < n && strstr(frame[first], "_unlock_irq"))
 		first++;
-	at[0] = 0;
+	snprintf(at, size, "?");
 	for (i = first; i < n && taken < 3; i++, taken++)
-		snprintf(at + strlen(at), size - strlen(at), "%s%s", taken ? "<" : "",
-			 frame[i]);
+		snprintf(at + (taken ? strlen(at) : 0), size - (taken ? strlen(at) : 0),
+			 "%s%s", taken ? "<" : "", frame[i]);
 }
 
 /*
  * "AER irqsoff ms=N count=C": sections of N ms (N = 0 is under 1 ms);
- * "AER irqsoff-site count=C at=F<F<F": where those over 1 ms ended.
+ * "AER irqsoff-site count=C us=T at=F<F<F": where those over 1 ms ended,
+ * and their total length.
  */
 void irqsoff_print(void)
 {
-	char line[256], at[200], frame[FRAMES][64], *p;
+	char line[1024], at[200], frame[FRAMES][64], *p;
 	unsigned long lo, hi, cnt;
 	int n = -1;
 	FILE *f = fopen(LAT "hist", "r");
@@ -81,16 +84,16 @@ void irqsoff_print(void)
 		if (!strncmp(line, "{ stack.stacktrace", 18)) {
 			n = 0;
 			p = line + 18;
-		} else if (n >= 0 && sscanf(line, "} hitcount: %lu", &cnt) == 1) {
+		} else if (n >= 0 && sscanf(line, "} hitcount: %lu lat: %lu", &cnt, &lo) == 2) {
 			site(frame, n, at, sizeof(at));
-			printf(AER_IRQSOFF_SITE " count=%lu at=%s\n", cnt, at);
+			printf(AER_IRQSOFF_SITE " count=%lu us=%lu at=%s\n", cnt, lo, at);
 			n = -1;
 			continue;
 		} else {
 			p = line;
 		}
 		/* "  sym+0x12/0x40": the symbol */
-		if (n >= 0 && n < FRAMES && sscanf(p, " %63[^+ \n]", frame[n]) == 1)
+		if (n >= 0 && n < FRAMES && sscanf(p, " %63[^+ :\n]", frame[n]) == 1)
 			n++;
 	}
 	fclose(f);

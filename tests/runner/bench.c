@@ -136,23 +136,39 @@ struct locks {
 	struct tf tf;			/* first: tf_line() and tf_sample() */
 	long ms[64];			/* sections by whole milliseconds */
 	int sites;
-	long site_count[LOCK_SITES], more;
+	long site_count[LOCK_SITES], site_us[LOCK_SITES], more;
 	char site[LOCK_SITES][200];	/* where it ended: "F<F<F" */
 };
 
-/* A site in the page allocator or page reporting: a zone-lock hold. */
+/*
+ * A site that released a zone lock: its first frame (the function that
+ * turned interrupts back on) is one of 6.12's zone->lock holders, or ours.
+ * Only the first: a caller further down may hold another lock (lru_lock
+ * below free_pages_and_swap_cache, say).
+ */
 static bool zone_site(const char *at)
 {
-	static const char *const mm[] = {
-		"rmqueue", "free_pcppages_bulk", "free_one_page", "free_pages",
-		"page_reporting", "aeration", "aer_", "drain_pages",
-		"alloc_pages", "isolate", "compact",
+	static const char *const holders[] = {
+		"rmqueue_bulk", "rmqueue_buddy", "rmqueue", "get_page_from_freelist",
+		"free_pcppages_bulk", "free_one_page", "__free_pages_ok",
+		"free_unref_page", "free_unref_folios", "drain_pages_zone",
+		"reserve_highatomic_pageblock", "unreserve_highatomic_pageblock",
+		"page_reporting_cycle", "page_reporting_process_zone",
+		"page_reporting_process", "set_migratetype_isolate",
+		"unset_migratetype_isolate", "test_pages_isolated",
+		"isolate_freepages_block", "fast_isolate_freepages",
+		"take_page_off_buddy", "put_page_back_buddy",
+		"__offline_isolated_pages",
 	};
-	size_t i;
+	size_t i, n = strcspn(at, "<."), len;
 
-	for (i = 0; i < sizeof(mm) / sizeof(mm[0]); i++)
-		if (strstr(at, mm[i]))
+	if (!strncmp(at, "aer", 3) || !strncmp(at, "__aeration", 10))
+		return true;
+	for (i = 0; i < sizeof(holders) / sizeof(holders[0]); i++) {
+		len = strlen(holders[i]);
+		if (n == len && !strncmp(at, holders[i], len))
 			return true;
+	}
 	return false;
 }
 
@@ -160,7 +176,7 @@ static void locks_line(struct guest *g, const char *l)
 {
 	struct locks *lk = g->priv;
 	char at[200];
-	long ms, count;
+	long ms, count, us = 0;
 	int i;
 
 	tf_line(g, l);
@@ -168,7 +184,7 @@ static void locks_line(struct guest *g, const char *l)
 	    aer_long(l, "count", &count) && ms >= 0)
 		lk->ms[ms < 63 ? ms : 63] += count;
 	if (!aer_is(l, AER_IRQSOFF_SITE) || !aer_long(l, "count", &count) ||
-	    !aer_str(l, "at", at, sizeof(at)))
+	    !aer_long(l, "us", &us) || !aer_str(l, "at", at, sizeof(at)))
 		return;
 	/* The guest names three frames: stacks alike in those are one site. */
 	for (i = 0; i < lk->sites && strcmp(lk->site[i], at); i++)
@@ -180,6 +196,7 @@ static void locks_line(struct guest *g, const char *l)
 	if (i == lk->sites)
 		snprintf(lk->site[lk->sites++], sizeof(lk->site[0]), "%s", at);
 	lk->site_count[i] += count;
+	lk->site_us[i] += us;
 }
 
 static void bench_locks(struct locks *lk, int k, long mem_mib)
@@ -446,14 +463,17 @@ int mode_bench(void)
 			for (r = 0; r < lk[k].sites; r++)
 				zone += zone_site(lk[k].site[r]) ? lk[k].site_count[r] : 0;
 			printf("%s: %ld over 1 ms, %ld of them in the page allocator or reporting%s;\n"
-			       "  where interrupts came back on (count, function < caller < its caller):\n",
+			       "  where interrupts came back on (count, their mean ms, function < caller <\n"
+			       "  its caller):\n",
 			       k ? "aeration" : "stock 6.12", over, zone,
 			       lk[k].more ? " (of the named sites)" : "");
 			for (r = 0; r < lk[k].sites; r++)
-				printf("  %5ld %s%s\n", lk[k].site_count[r], lk[k].site[r],
+				printf("  %5ld %5.1f %s%s\n", lk[k].site_count[r],
+				       lk[k].site_us[r] / 1000.0 / lk[k].site_count[r], lk[k].site[r],
 				       zone_site(lk[k].site[r]) ? "  (zone lock)" : "");
 			if (lk[k].more)
-				printf("  %5ld at %d more sites, not named here\n", lk[k].more, LOCK_SITES);
+				printf("  %5ld at sites beyond the first %d, not named here\n",
+				       lk[k].more, LOCK_SITES);
 		}
 	}
 
