@@ -71,6 +71,15 @@ static void bench_line_cb(struct guest *g, const char *l)
 	}
 }
 
+/* Figures, not verdicts; but a figure from a broken guest is no figure. */
+static void say_if_unusable(const struct guest *g)
+{
+	if (g->kernel_trouble || g->errors || g->end != GUEST_OK || !g->done)
+		printf("host: this run is not usable: %s%s%s\n",
+		       g->end != GUEST_OK ? "QEMU failed or timed out " : "",
+		       g->errors ? g->error : "", g->kernel_trouble ? g->trouble : "");
+}
+
 static struct bench_line bench_boot(const char *kern, const char *dev,
 				    const char *params, const char *const *extra)
 {
@@ -85,11 +94,7 @@ static struct bench_line bench_boot(const char *kern, const char *dev,
 	snprintf(append, sizeof(append),
 		 "console=ttyS0 loglevel=4 panic=-1 kunit.enable=0 %s", params);
 	run_guest(&g);
-	/* Figures, not verdicts; but a figure from a broken guest is no figure. */
-	if (g.kernel_trouble || g.errors || g.end != GUEST_OK || !g.done)
-		printf("host: this run is not usable: %s%s%s\n",
-		       g.end != GUEST_OK ? "QEMU failed or timed out " : "",
-		       g.errors ? g.error : "", g.kernel_trouble ? g.trouble : "");
+	say_if_unusable(&g);
 	return b;
 }
 
@@ -118,24 +123,27 @@ static const long scale_mib[] = { 1024, 4096, 8192 };
 #define NSCALE		(sizeof(scale_mib) / sizeof(scale_mib[0]))
 #define SCALE_RAM_MIB	12288
 
-/* One touch-and-free guest: stock (@k 0) or ours; its RSS curve to @dat. */
-static void bench_tf(struct tf *t, int k, const char *params, const char *dat,
-		     long mem_mib)
+/*
+ * One touch-and-free guest on @kern (NULL: --kernel), ours if @ours; its
+ * RSS curve to @dat unless NULL; @line: NULL for tf_line().
+ */
+static void bench_tf(struct tf *t, const char *kern, bool ours, const char *params,
+		     const char *dat, long mem_mib,
+		     void (*line)(struct guest *g, const char *l))
 {
-	struct guest g = { .mem_mib = mem_mib };
+	struct guest g = { .mem_mib = mem_mib, .line = line };
 	char path[256], append[256];
-	FILE *trace;
+	FILE *trace = NULL;
 
-	snprintf(path, sizeof(path), "%s/%s", opt.outdir, dat);
-	trace = fopen(path, "w");
-	snprintf(append, sizeof(append), "%s%s", k ? "aeration=virtio " : "", params);
-	tf_run_on(t, &g, k ? NULL : opt.stock, append, false, trace, NULL);
+	if (dat) {
+		snprintf(path, sizeof(path), "%s/%s", opt.outdir, dat);
+		trace = fopen(path, "w");
+	}
+	snprintf(append, sizeof(append), "%s%s", ours ? "aeration=virtio " : "", params);
+	tf_run_on(t, &g, kern, append, false, trace, NULL);
 	if (trace)
 		fclose(trace);
-	if (g.kernel_trouble || g.errors || g.end != GUEST_OK || !g.done)
-		printf("host: this run is not usable: %s%s%s\n",
-		       g.end != GUEST_OK ? "QEMU failed or timed out " : "",
-		       g.errors ? g.error : "", g.kernel_trouble ? g.trouble : "");
+	say_if_unusable(&g);
 }
 
 /*
@@ -210,18 +218,6 @@ static void locks_line(struct guest *g, const char *l)
 	lk->site_us[i] += us;
 }
 
-static void bench_locks(struct locks *lk, int k, long mem_mib)
-{
-	struct guest g = { .mem_mib = mem_mib, .line = locks_line };
-
-	tf_run_on(&lk->tf, &g, k ? opt.trace_kernel : opt.trace_stock,
-		  k ? "aeration=virtio aer.settle=8 aer.watch=60 aer.irqsoff=1" :
-		  "aer.settle=8 aer.watch=60 aer.irqsoff=1", false, NULL, NULL);
-	if (g.kernel_trouble || g.errors || g.end != GUEST_OK || !g.done)
-		printf("host: this run is not usable: %s%s%s\n",
-		       g.end != GUEST_OK ? "QEMU failed or timed out " : "",
-		       g.errors ? g.error : "", g.kernel_trouble ? g.trouble : "");
-}
 
 /* "  2.3" seconds, or "never" if it did not happen within the watch. */
 static const char *secs(double s, char *buf)
@@ -304,7 +300,8 @@ int mode_bench(void)
 			for (k = 0; k < 2; k++) {
 				snprintf(dat, sizeof(dat), "reclaim-%s-%s-%d.dat",
 					 scenarios[i].file, kname[k], r + 1);
-				bench_tf(&rec[i][r][k], k, scenarios[i].params, dat, 0);
+				bench_tf(&rec[i][r][k], k ? NULL : opt.stock, k,
+					 scenarios[i].params, dat, 0, NULL);
 			}
 
 	while (nint < 4 && *iv) {
@@ -329,8 +326,8 @@ int mode_bench(void)
 		for (k = 0; k < 2; k++) {
 			opt.mib = scale_mib[i];
 			snprintf(dat, sizeof(dat), "scale-%ld-%s.dat", scale_mib[i], kname[k]);
-			bench_tf(&sc[i][k], k, "aer.settle=8 aer.watch=60", dat,
-				 SCALE_RAM_MIB);
+			bench_tf(&sc[i][k], k ? NULL : opt.stock, k,
+				 "aer.settle=8 aer.watch=60", dat, SCALE_RAM_MIB, NULL);
 			opt.mib = mib;
 		}
 
@@ -342,7 +339,9 @@ int mode_bench(void)
 	}
 	for (k = 0; k < 2 && strstr(opt.part, "locks") && !nolocks; k++) {
 		opt.mib = scale_mib[NSCALE - 1];
-		bench_locks(&lk[k], k, SCALE_RAM_MIB);
+		bench_tf(&lk[k].tf, k ? opt.trace_kernel : opt.trace_stock, k,
+			 "aer.settle=8 aer.watch=60 aer.irqsoff=1", NULL, SCALE_RAM_MIB,
+			 locks_line);
 		opt.mib = mib;
 	}
 
