@@ -62,7 +62,7 @@ export CCACHE_BASEDIR ?= $(AER_CACHE)
 
 CFLAGS_USER := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1
 SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all
-CORE_SRC    := core/aeration.c core/policy.c
+CORE_SRC    := core/aeration.c core/delay.c core/policy.c
 CORE_HDR    := $(wildcard core/*.h backends/*.h)
 
 .PHONY: all demo check check-unit check-fuzz check-tools check-runner check-kunit check-input check-storm check-virtio \

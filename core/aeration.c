@@ -20,22 +20,6 @@
 #include "aeration.h"
 #include "glue.h"
 
-/* Forget what the adaptive delay learned: it was about another run. */
-static void aer_adapt_reset(struct aer_engine *e)
-{
-	e->cur_delay_ms = AER_AGE_MS;
-	e->churn_streak = 0;
-	e->loud_blocks = AER_LOUD_MIN_BLOCKS;
-	e->wait_ns = 0;
-	e->loud_ns = 0;
-	e->learned_ns = 0;
-	e->percpu_drain_ns = 0;
-	e->freed_seen = atomic_long_read(&e->freed);
-	e->aerated_since = 0;
-	atomic_long_set(&e->quick_reuse, 0);
-	e->drain = false;
-}
-
 void aer_engine_init(struct aer_engine *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -81,6 +65,8 @@ int aer_engine_activate(struct aer_engine *e, struct aer_backend *b)
 		e->capacity = b->capacity < AER_MAX_CAPACITY ?
 			      b->capacity : AER_MAX_CAPACITY;
 	e->nr = 0;
+	e->drain = false;
+	e->percpu_drain_ns = 0;
 	aer_adapt_reset(e);
 	atomic_set(&e->state, AER_IDLE);
 	WRITE_ONCE(e->reclaimer, b->reclaim ? b : NULL);
@@ -94,15 +80,8 @@ static void aer_count_reuse(struct aer_engine *e, unsigned int order,
 {
 	if (order < AER_MAX_ORDERS)
 		atomic_long_inc(&e->stats.reused[order]);
-	/*
-	 * Reused soon after a pass that aerated: we may be reporting too
-	 * early.  Whichever block: the allocator takes the oldest aerated
-	 * blocks first, so what the pass just aerated is rarely what goes.
-	 */
-	if (how != AER_LEAVE_MERGE && READ_ONCE(e->adaptive) &&
-	    aerg_clock_ns() - READ_ONCE(e->last_pass_ns) <
-	    AER_CHURN_WINDOW_MS * 1000000ULL)
-		atomic_long_inc(&e->quick_reuse);
+	if (how != AER_LEAVE_MERGE)
+		aer_adapt_reused(e);
 }
 
 /*
@@ -189,13 +168,18 @@ bool aer_engine_deactivate(struct aer_engine *e)
  */
 bool aer_request(struct aer_engine *e, bool freed)
 {
-	/* For aer_defer(): a block of 2 MiB or so, an atomic is cheap. */
+	int was;
+
+	/* For aer_adapt_wait(): a block of 2 MiB or so, an atomic is cheap. */
 	if (freed)
-		atomic_long_inc(&e->freed);
+		atomic_long_inc(&e->adapt.freed);
 	if (atomic_read(&e->state) == AER_REQUESTED)
 		return false;
 	/* A running pass sees REQUESTED when it ends and asks to run again. */
-	return atomic_xchg(&e->state, AER_REQUESTED) == AER_IDLE;
+	was = atomic_xchg(&e->state, AER_REQUESTED);
+	if (was != AER_REQUESTED)
+		aer_adapt_requested(e);
+	return was == AER_IDLE;
 }
 
 /* Bring back the frames of a given-away block, if the backend takes them. */
@@ -362,7 +346,7 @@ static int aer_flush(struct aer_engine *e, struct aer_zone *z)
 		if (aerg_putback(z, blk->pfn, blk->order, !err)) {
 			if (blk->order < AER_MAX_ORDERS)
 				atomic_long_inc(&e->stats.aerated[blk->order]);
-			e->aerated_since++;
+			e->pass_aerated++;
 		}
 	}
 	e->nr = 0;
@@ -453,107 +437,6 @@ static int aer_zone_pass(struct aer_engine *e, struct aer_zone *z)
 }
 
 /*
- * The adaptive delay.  A fixed delay cannot win both ways: short, and memory
- * that is freed and soon reallocated gets reported and refaulted (churn);
- * long, and an idle guest keeps its free memory from the host for seconds.
- * Upstream's 2 s delay loses the second way less by its length than by its
- * repetition: each pass takes 1/16 of a free list and waits 2 s again.  So:
- * after a free the first pass waits AER_AGE_MS (2 s, as upstream: memory
- * freed and reused within that is never reported), but the backlog a pass
- * leaves drains at AER_FAST_DELAY_MS, blocks freed meanwhile included.
- * The first pass of each request learns from what the passes since the
- * previous one aerated, the drain included.  Churn is the same memory
- * going around: about as many aerated blocks reused within
- * AER_CHURN_WINDOW_MS of a pass that aerated as those passes aerated
- * (between a quarter and four times as many, AER_CHURN_MIN_BLOCKS at
- * least; the allocator takes the oldest aerated blocks first, so which
- * blocks cannot tell).  A program that starts after boot and takes the
- * free memory reuses far more than the passes since aerated, once: no
- * churn.  Churn seen by two learns in a row is a pattern: go straight to
- * AER_SLOW_DELAY_MS, because every round spent finding the right delay is
- * a round of refaults; seen once, nothing changes.  A learn that sees no
- * churn puts the age back to AER_AGE_MS at once: the churn is over, and a
- * large free now must not wait for it.  Passes that aerated nothing teach
- * nothing, and it learns at most once per AER_CHURN_WINDOW_MS, so that
- * the reuse still to come is counted.  Under churn the age counts from
- * the last loud free, not from the request: see aer_defer().
- */
-static void aer_adapt(struct aer_engine *e)
-{
-	unsigned long long now = aerg_clock_ns();
-	unsigned long quick = atomic_long_read(&e->quick_reuse);
-	unsigned long aerated = e->aerated_since;
-
-	/* The last blocks' churn window is still open: their reuse may come. */
-	if (e->learned_ns &&
-	    now - e->learned_ns < AER_CHURN_WINDOW_MS * 1000000ULL)
-		return;
-	e->aerated_since = 0;
-	atomic_long_set(&e->quick_reuse, 0);
-	if (!aerated)
-		return;
-	e->learned_ns = now;
-	/* A few blocks are no pattern, whatever the ratio. */
-	if (quick * 4 >= aerated && quick <= aerated * 4 &&
-	    quick >= AER_CHURN_MIN_BLOCKS && aerated >= AER_CHURN_MIN_BLOCKS) {
-		/* An eighth of the churn is loud; a merge or two is not. */
-		e->loud_blocks = quick / 8 > AER_LOUD_MIN_BLOCKS ?
-				 quick / 8 : AER_LOUD_MIN_BLOCKS;
-		if (++e->churn_streak >= 2)
-			WRITE_ONCE(e->cur_delay_ms, AER_SLOW_DELAY_MS);
-	} else {
-		e->churn_streak = 0;
-		WRITE_ONCE(e->cur_delay_ms, AER_AGE_MS);
-	}
-}
-
-/*
- * Under churn a request's pass waits until the age has passed since the
- * last look that found loud_blocks or more freed: memory freed and reused
- * on a cycle shorter than the age is then never reported, wherever the
- * cycle falls against the timer.  A count, not the time of the last free:
- * the odd background free (per-cpu pages merging into a block) must not
- * hold a large free back.  A guest that never goes quiet still gets its
- * pass AER_MAX_WAIT_MS after the first look.  True: look again later.
- */
-static bool aer_defer(struct aer_engine *e)
-{
-	unsigned long long now = aerg_clock_ns();
-	long freed = atomic_long_read(&e->freed);
-
-	if (!READ_ONCE(e->adaptive) || e->cur_delay_ms <= AER_AGE_MS)
-		goto run;
-	if (!e->wait_ns)
-		e->wait_ns = now;
-	if (freed - e->freed_seen >= (long)e->loud_blocks)
-		e->loud_ns = now;
-	e->freed_seen = freed;
-	if (now - e->loud_ns >= e->cur_delay_ms * 1000000ULL ||
-	    now - e->wait_ns >= AER_MAX_WAIT_MS * 1000000ULL)
-		goto run;
-	atomic_long_inc(&e->stats.deferred);
-	return true;
-run:
-	e->wait_ns = 0;
-	return false;
-}
-
-/* How long the caller waits before the next pass. */
-unsigned int aer_next_delay_ms(struct aer_engine *e)
-{
-	unsigned int d = READ_ONCE(e->delay_ms);
-
-	if (READ_ONCE(e->adaptive))
-		d = READ_ONCE(e->drain) ? AER_FAST_DELAY_MS :
-		    READ_ONCE(e->cur_delay_ms) > AER_AGE_MS ? AER_QUIET_LOOK_MS :
-		    READ_ONCE(e->cur_delay_ms);
-	/* Held blocks: the hypervisor is short, no hurry. */
-	if (atomic_long_read(&e->stats.held_pages) > 0 && d < AER_HELD_RETRY_MS)
-		d = AER_HELD_RETRY_MS;
-	return d;
-}
-
-/*
  * One pass over every zone.  Returns true if blocks were left over or freed
  * meanwhile, or the backend failed, so the caller must run another pass
  * after aer_next_delay_ms().
@@ -562,7 +445,6 @@ bool aer_pass(struct aer_engine *e)
 {
 	struct aer_backend *b = READ_ONCE(e->backend);
 	bool backlog = e->drain;
-	unsigned long aerated;
 	struct aer_zone *z;
 	int err = 0;
 
@@ -576,43 +458,35 @@ bool aer_pass(struct aer_engine *e)
 	atomic_set(&e->state, AER_ACTIVE);
 	aer_retry_held(e);
 	/* A backlog's passes learn nothing: the request's first pass will. */
-	if (!e->drain) {
-		aer_adapt(e);
-		if (aer_defer(e)) {
-			atomic_set(&e->state, AER_REQUESTED);
-			return true;
-		}
+	if (!e->drain && aer_adapt_wait(e)) {
+		atomic_set(&e->state, AER_REQUESTED);
+		return true;
 	}
 	atomic_long_inc(&e->stats.passes);
 	e->drain = false;
-	aerated = e->aerated_since;
+	e->pass_aerated = 0;
 	for (z = aerg_zone_next(NULL); z && !err; z = aerg_zone_next(z))
 		err = aer_zone_pass(e, z);
-	if (e->aerated_since != aerated)
-		WRITE_ONCE(e->last_pass_ns, aerg_clock_ns());
+	aer_adapt_passed(e, e->pass_aerated);
 	/*
 	 * A backlog ran out: that was a large free, and the per-CPU lists
 	 * keep tens of MiB of it for seconds more, out of reach.  Free those
 	 * to the lists and take one more pass, at most every
 	 * AER_SLOW_DELAY_MS (it locks every CPU's lists), never under churn.
-	 * Their merges are no loud free for aer_defer().
+	 * Their merges are no loud free for aer_adapt_wait().
 	 */
-	if (!err && backlog && !e->drain && e->cur_delay_ms <= AER_AGE_MS &&
+	if (!err && backlog && !e->drain && !aer_adapt_churn(e) &&
 	    (!e->percpu_drain_ns ||
 	     aerg_clock_ns() - e->percpu_drain_ns >= AER_SLOW_DELAY_MS * 1000000ULL)) {
 		e->percpu_drain_ns = aerg_clock_ns();
 		aerg_drain_percpu();
-		e->freed_seen = atomic_long_read(&e->freed);
+		aer_adapt_ignore_frees(e);
 		e->drain = true;
 		atomic_set(&e->state, AER_REQUESTED);
 	}
 	if (err) {
-		/* Try again later, backing off: the failure may pass. */
-		unsigned int d = e->cur_delay_ms * 2;
-
 		e->drain = false;
-		WRITE_ONCE(e->cur_delay_ms, d < AER_SLOW_DELAY_MS ? d : AER_SLOW_DELAY_MS);
-		e->loud_ns = aerg_clock_ns();	/* the wait counts from now */
+		aer_adapt_failed(e);
 		atomic_set(&e->state, AER_REQUESTED);
 	}
 	/* Come back for the held blocks. */

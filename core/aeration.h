@@ -21,6 +21,7 @@
 #endif
 
 #include "backend.h"
+#include "delay.h"
 
 /* Largest batch any backend may ask for (Xen: 512 frames per hypercall). */
 #define AER_MAX_CAPACITY	512
@@ -28,23 +29,6 @@
 #define AER_MAX_ORDERS		16
 #define AER_DEFAULT_DELAY_MS	2000
 #define AER_MAX_DELAY_MS	60000
-/*
- * Adaptive delay: after a free the first pass waits AER_AGE_MS (upstream's
- * delay), up to AER_SLOW_DELAY_MS under churn; a backlog left by the
- * per-pass budget drains every AER_FAST_DELAY_MS.
- * And how soon after a pass a reuse counts as churn, and how many blocks
- * make a pattern.  Under churn a pass waits for a quiet spell (fewer than
- * loud_blocks freed per look, never fewer than AER_LOUD_MIN_BLOCKS),
- * looking every AER_QUIET_LOOK_MS, at most AER_MAX_WAIT_MS.
- */
-#define AER_FAST_DELAY_MS	100
-#define AER_AGE_MS		2000
-#define AER_SLOW_DELAY_MS	8000
-#define AER_CHURN_WINDOW_MS	3000
-#define AER_CHURN_MIN_BLOCKS	8
-#define AER_LOUD_MIN_BLOCKS	2
-#define AER_QUIET_LOOK_MS	500
-#define AER_MAX_WAIT_MS		30000
 /* How often held blocks are offered to the backend again. */
 #define AER_HELD_RETRY_MS	1000
 
@@ -93,20 +77,11 @@ struct aer_engine {
 	unsigned int capacity;		/* blocks per report call */
 	unsigned int delay_ms;		/* wait before a pass, if not adaptive */
 	unsigned int adaptive;		/* 1: pick the delay from what we see */
-	unsigned int cur_delay_ms;	/* the adaptive delay (the age) */
+	struct aer_adaptive adapt;	/* what it learned, core/delay.c */
 	bool drain;			/* the last pass left a backlog */
 	unsigned long long percpu_drain_ns;	/* per-CPU lists last emptied */
-	unsigned long long last_pass_ns;	/* last pass that aerated blocks */
-	unsigned long aerated_since;	/* blocks marked since aer_adapt() */
-	unsigned long long learned_ns;	/* when aer_adapt() last learned */
-	atomic_long_t quick_reuse;	/* of those, reused within the window */
-	unsigned int churn_streak;	/* passes in a row that saw churn */
-	atomic_long_t freed;		/* blocks of min_order or more freed */
-	long freed_seen;		/* ... at the last look for a quiet spell */
-	unsigned long loud_blocks;	/* that many freed per look: not quiet */
-	unsigned long long wait_ns;	/* first look of this wait, or 0 */
-	unsigned long long loud_ns;	/* last look that was not quiet */
 	unsigned int nr;		/* blocks isolated in batch[] */
+	unsigned long pass_aerated;	/* blocks this pass marked */
 	unsigned int lowest_order;	/* lowest order a pass has marked */
 	unsigned int fail_every;	/* fault injection: fail every Nth report */
 	unsigned int report_seq;

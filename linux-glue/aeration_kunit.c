@@ -28,6 +28,7 @@ static struct {
 	/* Blocks a reclaim backend has "given away", as Xen would. */
 	struct aer_block gone[KT_MAX_GONE];
 	unsigned int nr_gone;
+	unsigned int adaptive;	/* the engine's, restored after each case */
 } kt;
 
 static int kt_report(struct aer_backend *b, struct aer_block *blocks,
@@ -135,6 +136,13 @@ static int kt_init(struct kunit *test)
 	mutex_lock(&aeration_lock);
 	aer_set_tunable(&aeration_engine, AER_MIN_ORDER, pageblock_order);
 	aer_set_tunable(&aeration_engine, AER_CAPACITY, 32);
+	/*
+	 * The cases run passes back to back: a fixed delay, so that no pass
+	 * waits for its request's age (the delay's own tests are in
+	 * tests/unit/test_core.c).
+	 */
+	kt.adaptive = aer_get_tunable(&aeration_engine, AER_ADAPTIVE);
+	aer_set_tunable(&aeration_engine, AER_ADAPTIVE, 0);
 	mutex_unlock(&aeration_lock);
 	return 0;
 }
@@ -142,6 +150,9 @@ static int kt_init(struct kunit *test)
 static void kt_exit(struct kunit *test)
 {
 	aeration_deactivate(&kt_backend);
+	mutex_lock(&aeration_lock);
+	aer_set_tunable(&aeration_engine, AER_ADAPTIVE, kt.adaptive);
+	mutex_unlock(&aeration_lock);
 }
 
 /*

@@ -142,7 +142,8 @@ apply_glue mm/Kconfig
 apply_glue mm/Makefile
 cp "$src/mm/page_reporting.h" "$work/mm/page_reporting.h"
 apply_glue mm/page_reporting.h
-put core/aeration.c core/aeration.h core/glue.h core/policy.c \
+put core/aeration.c core/aeration.h core/delay.c core/delay.h core/glue.h \
+	core/policy.c \
 	linux-glue/mm.c linux-glue/sysfs.c linux-glue/trace.c linux-glue/trace.h \
 	linux-glue/glue.h linux-glue/aeration_mm.h linux-glue/aeration_kunit.c \
 	core/backend.h backends/virtio.c

@@ -95,7 +95,7 @@ static ssize_t current_delay_ms_show(struct kobject *kobj,
 	struct aer_engine *e = &aeration_engine;
 
 	return sysfs_emit(buf, "%u\n", READ_ONCE(e->adaptive) ?
-			  READ_ONCE(e->cur_delay_ms) : READ_ONCE(e->delay_ms));
+			  READ_ONCE(e->adapt.age_ms) : READ_ONCE(e->delay_ms));
 }
 
 static struct kobj_attribute current_delay_ms_attr = __ATTR_RO(current_delay_ms);

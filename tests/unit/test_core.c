@@ -49,6 +49,13 @@ static int run_passes(void)
 	return n + 1;
 }
 
+/* The pass a request queued, when the work queue would run it. */
+static bool due_pass(void)
+{
+	mb_now_ns += aer_next_delay_ms(&mb_engine) * 1000000ULL;
+	return aer_pass(&mb_engine);
+}
+
 /* Allocate everything in 2^order blocks, return how many. */
 static unsigned long fill(long *pfns, unsigned long max, unsigned int order)
 {
@@ -183,10 +190,10 @@ static void test_threshold(void)
 	 * min_order or more, and the engine asks for one pass, not many.
 	 */
 	mb_requests = 0;
-	freed = atomic_long_read(&mb_engine.freed);
+	freed = atomic_long_read(&mb_engine.adapt.freed);
 	for (pfn = 513; pfn < n; pfn += 2)
 		mb_free(pfn, 0);
-	CHECK(atomic_long_read(&mb_engine.freed) - freed > 1);
+	CHECK(atomic_long_read(&mb_engine.adapt.freed) - freed > 1);
 	CHECK(mb_requests == 1);
 	CHECK(atomic_read(&mb_engine.state) == AER_REQUESTED);
 	run_passes();
@@ -235,7 +242,7 @@ static void test_capacity_and_budget(void)
 	 * Budget: per free list, one pass reports nr_free / (capacity * 16)
 	 * batches plus one.  The blocks sit on two lists (both migratetypes).
 	 */
-	CHECK(aer_pass(&mb_engine) == true);
+	CHECK(due_pass() == true);
 	CHECK(tb.max_batch == 4);
 	CHECK(tb.blocks <= 2 * 4 * (16384 / 64 + 2));
 	CHECK(tb.blocks >= 4 * (16384 / 64));
@@ -255,7 +262,7 @@ static void test_rotation(void)
 	n = fill(pfns, 1 << 15, 0);
 	for (i = 0; i < n; i += 2)
 		mb_free(pfns[i], 0);
-	aer_pass(&mb_engine);
+	due_pass();
 	/* After a partial pass the list head is an unaerated block. */
 	h = &mb_zones[0].heads[0][1];
 	CHECK(h->next != h && !h->next->aerated);
@@ -387,16 +394,16 @@ static void test_adaptive_idle(void)
 
 	setup(false, 0, 4);
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
-	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
+	mb_engine.adapt.age_ms = AER_SLOW_DELAY_MS;
 	fill_free_half();
 	run_passes();		/* the pass and its backlog */
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
 	/* The next requests learn that all of it stayed free. */
 	for (i = 1; i < 5; i += 2) {
 		mb_free(pfns[i], 0);
-		mb_now_ns += mb_engine.cur_delay_ms * 1000000ULL;
+		mb_now_ns += mb_engine.adapt.age_ms * 1000000ULL;
 		aer_pass(&mb_engine);
-		CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+		CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
 		run_passes();
 	}
 	CHECK(aer_next_delay_ms(&mb_engine) == AER_AGE_MS);
@@ -446,20 +453,20 @@ static void test_adaptive_churn(void)
 		 * next learn is a churn window later (round 3), and twice is
 		 * slow.
 		 */
-		CHECK(mb_engine.churn_streak == (round == 0 ? 0U : round <= 2 ? 1U : 2U) ||
+		CHECK(mb_engine.adapt.churn_streak == (round == 0 ? 0U : round <= 2 ? 1U : 2U) ||
 		      round > 3);
-		CHECK(mb_engine.cur_delay_ms == (round <= 2 ? AER_AGE_MS :
+		CHECK(mb_engine.adapt.age_ms == (round <= 2 ? AER_AGE_MS :
 						 AER_SLOW_DELAY_MS));
 		/* The frees were loud: the age counts from the first look. */
 		CHECK(waited >= (round <= 2 ? AER_AGE_MS :
 				 AER_QUIET_LOOK_MS + AER_SLOW_DELAY_MS));
 		CHECK(waited < AER_MAX_WAIT_MS);
 		run_passes();	/* the backlog, learning nothing */
-		CHECK(mb_engine.aerated_since > 0);
+		CHECK(mb_engine.adapt.aerated > 0);
 		/* Reallocate right after the drain, inside the churn window. */
 		for (i = 0; i < n; i += 2)
 			pfns[i] = mb_alloc(0, 1);
-		CHECK(atomic_long_read(&mb_engine.quick_reuse) > 0);
+		CHECK(atomic_long_read(&mb_engine.adapt.quick_reuse) > 0);
 		CHECK_STATE();
 	}
 	CHECK(atomic_long_read(&mb_engine.stats.deferred) > 0);
@@ -474,8 +481,8 @@ static void test_quiet_spell(void)
 
 	setup(false, 0, 64);
 	n = fill(pfns, 1 << 15, 0);
-	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
-	mb_engine.loud_blocks = 64;
+	mb_engine.adapt.age_ms = AER_SLOW_DELAY_MS;
+	mb_engine.adapt.loud_blocks = 64;
 	/* A trickle: below loud_blocks per look, the pass comes at the first. */
 	mb_free(pfns[0], 0);
 	mb_free(pfns[2], 0);
@@ -524,12 +531,12 @@ static void test_small_pass_is_no_pattern(void)
 	/* ... (merged with pfns[0]), then old blocks go right after it. */
 	for (i = 2; i < n / 2; i += 2)
 		pfns[i] = mb_alloc(0, 1);
-	CHECK(atomic_long_read(&mb_engine.quick_reuse) == (long)(n / 4 - 1));
+	CHECK(atomic_long_read(&mb_engine.adapt.quick_reuse) == (long)(n / 4 - 1));
 	mb_free(pfns[2], 0);
 	mb_now_ns += AER_CHURN_WINDOW_MS * 1000000ULL;
 	aer_pass(&mb_engine);
-	CHECK(mb_engine.learned_ns == mb_now_ns);
-	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(mb_engine.adapt.learned_ns == mb_now_ns);
+	CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
 	CHECK_STATE();
 }
 
@@ -541,16 +548,16 @@ static void test_backlog_learns_nothing(void)
 	setup(false, 0, 4);
 	n = fill_free_half();
 	run_passes();
-	CHECK(mb_engine.aerated_since == n / 2);
+	CHECK(mb_engine.adapt.aerated == n / 2);
 	/* Everything reused right away: the next request's first pass sees it. */
 	for (i = 0; i < n; i += 2)
 		pfns[i] = mb_alloc(0, 1);
-	CHECK(atomic_long_read(&mb_engine.quick_reuse) == (long)(n / 2));
+	CHECK(atomic_long_read(&mb_engine.adapt.quick_reuse) == (long)(n / 2));
 	mb_free(pfns[0], 0);
 	aer_pass(&mb_engine);
 	/* Churn seen once: no pattern yet, the age stays. */
-	CHECK(mb_engine.churn_streak == 1);
-	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(mb_engine.adapt.churn_streak == 1);
+	CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
 	CHECK_STATE();
 }
 
@@ -574,7 +581,7 @@ static void test_startup_reuse_is_no_churn(void)
 	/* The program takes half of it within the churn window ... */
 	while (got < n / 4)
 		prog[got++] = mb_alloc(0, 1);
-	CHECK(atomic_long_read(&mb_engine.quick_reuse) >= (long)(n / 4));
+	CHECK(atomic_long_read(&mb_engine.adapt.quick_reuse) >= (long)(n / 4));
 	/*
 	 * ... a small free (single pages: their buddies are in use) has its
 	 * pass learn (once: no pattern) and aerate enough blocks to count ...
@@ -583,22 +590,22 @@ static void test_startup_reuse_is_no_churn(void)
 		mb_free(prog[i], 0);
 	CHECK(wait_for_pass() == AER_AGE_MS);
 	run_passes();
-	CHECK(mb_engine.churn_streak == 1);
-	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
-	CHECK(mb_engine.aerated_since == small);
+	CHECK(mb_engine.adapt.churn_streak == 1);
+	CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
+	CHECK(mb_engine.adapt.aerated == small);
 	/* ... and goes on taking old blocks, far more than that pass aerated. */
 	for (i = 0; i < small; i++)
 		prog[i] = mb_alloc(0, 1);
 	while (got < n / 2 - small)
 		prog[got++] = mb_alloc(0, 1);
-	CHECK(atomic_long_read(&mb_engine.quick_reuse) > 4 * (long)small);
+	CHECK(atomic_long_read(&mb_engine.adapt.quick_reuse) > 4 * (long)small);
 	mb_now_ns += AER_CHURN_WINDOW_MS * 1000000ULL;
 	/* Then it frees: the next pass comes at the age, no churn seen. */
 	for (i = 0; i < got; i++)
 		mb_free(prog[i], 0);
 	CHECK(wait_for_pass() == AER_AGE_MS);
-	CHECK(mb_engine.churn_streak == 0);
-	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(mb_engine.adapt.churn_streak == 0);
+	CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
 	run_passes();
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
 	CHECK_STATE();
@@ -606,29 +613,74 @@ static void test_startup_reuse_is_no_churn(void)
 
 /*
  * Churn that ended: a quiet spell, a pass that aerates the last round's
- * memory, and then a large free must go at the age, not wait for the
- * churn's slow delay.
+ * memory, and then a large free must go at the age: not wait for the
+ * churn's slow delay, and not go before it is AER_AGE_MS old because the
+ * learn that ends the churn came first.
  */
 static void test_churn_over(void)
 {
+	unsigned long long t, free_ns, look_ns = 0;
 	unsigned long n, i;
+	long passes;
 
 	setup(false, 0, 64);
 	n = fill(pfns, 1 << 15, 0);
-	mb_engine.cur_delay_ms = AER_SLOW_DELAY_MS;
-	mb_engine.churn_streak = 2;
+	mb_engine.adapt.age_ms = AER_SLOW_DELAY_MS;
+	mb_engine.adapt.churn_streak = 2;
 	/* The last round's free; its pass comes after a quiet spell. */
 	for (i = 0; i < n; i += 2)
 		mb_free(pfns[i], 0);
 	CHECK(wait_for_pass() >= AER_SLOW_DELAY_MS);
 	run_passes();
 	mb_now_ns += 2 * AER_SLOW_DELAY_MS * 1000000ULL;
-	/* Quiet; then a large free. */
+	/* Quiet; then a large free, from idle: the request's own age. */
 	for (i = 1; i < n; i += 2)
 		mb_free(pfns[i], 0);
-	CHECK(wait_for_pass() <= AER_QUIET_LOOK_MS);
-	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
-	CHECK(mb_engine.churn_streak == 0);
+	t = wait_for_pass();
+	CHECK(t >= AER_AGE_MS && t <= AER_AGE_MS + AER_QUIET_LOOK_MS);
+	CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
+	CHECK(mb_engine.adapt.churn_streak == 0);
+	run_passes();
+	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
+	CHECK_STATE();
+
+	/*
+	 * The same while a request waits out churn: the large free comes
+	 * between two looks, and the learn that ends the churn one look
+	 * later.  The free must still age AER_AGE_MS from the look before it.
+	 */
+	setup(false, 0, 64);
+	n = fill(pfns, 1 << 15, 0);
+	mb_engine.adapt.age_ms = AER_SLOW_DELAY_MS;
+	mb_engine.adapt.churn_streak = 2;
+	for (i = 0; i < n; i += 4)
+		mb_free(pfns[i], 0);
+	CHECK(wait_for_pass() >= AER_SLOW_DELAY_MS);
+	run_passes();
+	/* Churn goes on: a round's free, and the looks wait. */
+	for (i = 2; i < n; i += 4)
+		mb_free(pfns[i], 0);
+	/* The next learn comes AER_CHURN_WINDOW_MS from now, at the 6th look. */
+	mb_engine.adapt.learned_ns = mb_now_ns;
+	passes = atomic_long_read(&mb_engine.stats.passes);
+	free_ns = 0;
+	for (i = 0; i < 100 && atomic_long_read(&mb_engine.stats.passes) == passes; i++) {
+		if (i == 4) {
+			/* After the 4th look; the 5th sees it, the 6th learns. */
+			look_ns = mb_engine.adapt.look_ns;
+			mb_now_ns += 100 * 1000000ULL;
+			free_ns = mb_now_ns;
+			for (t = 1; t < n; t += 2)
+				mb_free(pfns[t], 0);
+		}
+		mb_now_ns += aer_next_delay_ms(&mb_engine) * 1000000ULL;
+		aer_pass(&mb_engine);
+	}
+	CHECK(free_ns && look_ns && look_ns < free_ns);
+	CHECK(atomic_long_read(&mb_engine.stats.passes) == passes + 1);
+	CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
+	CHECK(mb_now_ns >= look_ns + AER_AGE_MS * 1000000ULL);
+	CHECK(mb_now_ns <= free_ns + AER_AGE_MS * 1000000ULL);
 	run_passes();
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
 	CHECK_STATE();
@@ -652,7 +704,7 @@ static void test_drain_and_age(void)
 	fill_free_half();
 	mb_now_ns += AER_AGE_MS * 1000000ULL;
 	run_passes();
-	CHECK(mb_engine.cur_delay_ms == AER_AGE_MS);
+	CHECK(mb_engine.adapt.age_ms == AER_AGE_MS);
 	CHECK(mb_percpu_drains == 1);
 	mb_now_ns += AER_SLOW_DELAY_MS * 1000000ULL;
 	fill_free_half();
@@ -671,11 +723,11 @@ static void test_failure_backoff(void)
 	setup(false, 9, 4);
 	mb_tb.fail_reports = 3;
 	CHECK(aer_pass(&mb_engine) == true);
-	CHECK(mb_engine.cur_delay_ms == 2 * AER_AGE_MS);
+	CHECK(mb_engine.adapt.age_ms == 2 * AER_AGE_MS);
 	/* The retry waits the doubled age from the failure. */
 	CHECK(wait_for_pass() >= 2 * AER_AGE_MS);
 	CHECK(wait_for_pass() >= AER_SLOW_DELAY_MS);
-	CHECK(mb_engine.cur_delay_ms == AER_SLOW_DELAY_MS);
+	CHECK(mb_engine.adapt.age_ms == AER_SLOW_DELAY_MS);
 	run_passes();
 	CHECK(mb_count_aerated_pages() == mb_zones[0].free_pages);
 }
@@ -920,7 +972,7 @@ static void test_merge_while_isolated(void)
 	merge_hook_ran = 0;
 	tb.during_report = free_buddy_during_report;
 	/* a is the only order-9 block: the first pass reports it. */
-	aer_pass(&mb_engine);
+	due_pass();
 	CHECK(merge_hook_ran == 1);
 	/*
 	 * a merged with b when it came back, and a merged block cannot carry
@@ -959,7 +1011,7 @@ static void test_isolated_while_out(void)
 	mb_free(a, 9);
 	isolate_block = a;
 	tb.during_report = isolate_during_report;
-	aer_pass(&mb_engine);
+	due_pass();
 	CHECK(mb_pages[a].buddy && mb_pages[a].mt == MB_MT_ISOLATE);
 	CHECK(!mb_pages[a].aerated && !mb_pages[a].gone);
 	CHECK(tb.reclaims == 1 && tb.last_reclaim_pfn == (unsigned long)a);
@@ -972,7 +1024,7 @@ static void test_isolated_while_out(void)
 	mb_free(a, 10);
 	isolate_block = a + 512;
 	tb.during_report = isolate_during_report;
-	aer_pass(&mb_engine);
+	due_pass();
 	CHECK(mb_pages[a].buddy && mb_pages[a].order == 10);
 	CHECK(!mb_pages[a].aerated && !mb_pages[a].gone);
 	CHECK(tb.reclaims == 1 && tb.last_reclaim_pfn == (unsigned long)a);
