@@ -15,7 +15,8 @@
  * Free blocks are also taken by isolation (compaction, alloc_contig_range),
  * which must get their frames back or leave them where they are, and by
  * memory offline, which must get them back or stay busy: a range offline,
- * or online again, never has a gone frame.
+ * or online again, never has a gone frame.  With debug_pagealloc's guard
+ * pages, which merge back unreclaimed, no guard may hold a gone frame.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mb_backend_init(true);
 	mb_tb.during_report = during_report;
 	mb_init(1, ZONE_PAGES);
+	/* debug_guardpage_minorder 0 (off), 1 or 2, without a byte of its own. */
+	mb_guard_minorder = size % 3;
 	aer_engine_init(&mb_engine);
 	aer_set_tunable(&mb_engine, AER_MIN_ORDER, 0);
 	aer_set_tunable(&mb_engine, AER_CAPACITY, 8);

@@ -22,6 +22,7 @@ unsigned int mb_nr_zones;
 int mb_requests;
 int mb_percpu_drains;
 bool mb_fail_isolate;
+unsigned int mb_guard_minorder;
 unsigned long mb_gone_handed_out;
 unsigned long mb_bad_context;
 unsigned long mb_max_holds;
@@ -142,6 +143,13 @@ static void free_one(unsigned long pfn, unsigned int order, bool tail,
 		if (mb_zone_of(bpfn) != z)
 			break;
 		bud = &mb_pages[bpfn];
+		if (bud->guard && bud->order == order) {
+			/* A guard buddy merges back as it is: no free list, no mark. */
+			bud->guard = false;
+			pfn &= bpfn;
+			order++;
+			continue;
+		}
 		if (!bud->buddy || bud->order != order ||
 		    !mt_mergeable(pfn, bpfn, order) ||
 		    !reclaim_ok(bud, order, AER_LEAVE_MERGE))
@@ -177,6 +185,7 @@ void mb_init(unsigned int nr_zones, unsigned long zone_pages)
 	mb_nr_zones = nr_zones;
 	mb_requests = 0;
 	mb_fail_isolate = false;
+	mb_guard_minorder = 0;
 	mb_gone_handed_out = 0;
 	mb_bad_context = 0;
 	mb_max_holds = 0;
@@ -265,10 +274,21 @@ again:
 			return -1;
 		goto again;
 	}
-	/* expand(): the upper halves go back to the list head. */
+	/*
+	 * expand(): the upper halves go back to the list head, or with
+	 * debug_pagealloc become guard pages (set_page_guard ... continue).
+	 */
 	while (got > order) {
+		struct aer_blk *half;
+
 		got--;
-		add_to_free_list(z, &mb_pages[b->pfn + (1UL << got)], got, false);
+		half = &mb_pages[b->pfn + (1UL << got)];
+		if (got < mb_guard_minorder) {
+			half->guard = true;
+			half->order = got;
+			continue;
+		}
+		add_to_free_list(z, half, got, false);
 	}
 	aerg_unlock(z);
 	for (i = b->pfn; i < b->pfn + (1UL << order); i++) {
@@ -477,9 +497,17 @@ const char *mb_check(void)
 			return "free_pages does not match the lists";
 	}
 	for (pfn = 0; pfn < end; pfn++)
-		if (mb_pages[pfn].isolated || mb_pages[pfn].held)
-			for (i = pfn; i < pfn + (1UL << mb_pages[pfn].order); i++)
+		if (mb_pages[pfn].isolated || mb_pages[pfn].held ||
+		    mb_pages[pfn].guard)
+			for (i = pfn; i < pfn + (1UL << mb_pages[pfn].order); i++) {
 				owner[i]++;
+				/* A guard merges back unreclaimed: never gone. */
+				if (mb_pages[pfn].guard &&
+				    (mb_pages[i].gone || mb_pages[i].allocated)) {
+					snprintf(msg, sizeof(msg), "pfn %lu gone or allocated in a guard page", i);
+					return msg;
+				}
+			}
 	for (pfn = 0; pfn < end; pfn++) {
 		if (owner[pfn] > 1) {
 			snprintf(msg, sizeof(msg), "pfn %lu both free and isolated", pfn);

@@ -29,6 +29,7 @@ struct aer_blk {
 	bool allocated;			/* handed out (every page of a block) */
 	bool gone;			/* frame taken by a reclaim backend */
 	bool held;			/* held back: frames gone, not free */
+	bool guard;			/* head of a debug_pagealloc guard block */
 };
 
 struct aer_zone {
@@ -49,6 +50,8 @@ extern unsigned long long mb_now_ns;	/* aerg_clock_ns() */
 extern int mb_requests;		/* times the engine asked for a pass */
 extern int mb_percpu_drains;	/* aerg_drain_percpu() calls */
 extern bool mb_fail_isolate;	/* make aerg_isolate() fail */
+/* debug_guardpage_minorder: split-off halves below it become guard pages. */
+extern unsigned int mb_guard_minorder;
 extern unsigned long mb_gone_handed_out;	/* must stay 0 */
 extern unsigned long mb_bad_context;	/* reclaims off their zone lock: 0 */
 extern unsigned long mb_max_holds;	/* most blocks one mb_alloc() held */
