@@ -167,10 +167,11 @@ so virtio_balloon works unchanged; it becomes the virtio backend.
 
  - core/: the engine.  It walks the free lists from the top order down,
    isolates up to a batch of unreported blocks, reports them without
-   locks, and puts them back marked.  The delay adapts: the first pass
-   waits until freed memory has aged two seconds, the rest of the backlog
-   drains every 100 ms, and when reported blocks are reused soon the age
-   doubles up to eight seconds.  Failing reports back off.  The engine
+   locks, and puts them back marked.  The delay adapts (core/delay.c):
+   the first pass waits until freed memory has aged two seconds, the rest
+   of the backlog drains every 100 ms, and when the same memory goes
+   around (freed, reported, reused) twice in a row the age goes to eight
+   seconds until a quiet spell.  Failing reports back off.  The engine
    builds in user space too, for unit tests and fuzzing.
  - linux-glue/: the page allocator side, the hooks of the previous patch,
    the pass worker, /sys/kernel/mm/aeration/ (counters and tunables), a
