@@ -163,8 +163,8 @@ bool aer_engine_deactivate(struct aer_engine *e)
 
 /*
  * A pass is wanted: @freed, a block of at least min_order was freed.
- * Returns true if the caller must queue a pass after aer_next_delay_ms();
- * false if one is queued or running already.
+ * Returns true if the caller must queue a pass after aer_next_delay_ms()
+ * (the request's age starts then); false if one is queued or running.
  */
 bool aer_request(struct aer_engine *e, bool freed)
 {
@@ -177,7 +177,7 @@ bool aer_request(struct aer_engine *e, bool freed)
 		return false;
 	/* A running pass sees REQUESTED when it ends and asks to run again. */
 	was = atomic_xchg(&e->state, AER_REQUESTED);
-	if (was != AER_REQUESTED)
+	if (was == AER_IDLE)
 		aer_adapt_requested(e);
 	return was == AER_IDLE;
 }

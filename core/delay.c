@@ -26,12 +26,14 @@
  */
 #ifdef __KERNEL__
 #include <linux/kernel.h>
+#include <linux/math.h>
+#include <linux/time64.h>
 #endif
 
 #include "aeration.h"
 #include "glue.h"
 
-#define AER_MS	1000000ULL
+#define AER_MS	((unsigned long long)NSEC_PER_MSEC)
 
 /* Forget what was learned: it was about another backend, or another run. */
 void aer_adapt_reset(struct aer_engine *e)
@@ -51,7 +53,11 @@ void aer_adapt_reset(struct aer_engine *e)
 	a->loud_ns = 0;
 }
 
-/* A pass was requested (from idle, or while one ran): the age starts. */
+/*
+ * A pass was requested from idle: the age starts.  Not for a free while a
+ * pass runs (that pass may take it; the next waits a whole age after it),
+ * so that only the worker moves since_ns once a request is pending.
+ */
 void aer_adapt_requested(struct aer_engine *e)
 {
 	WRITE_ONCE(e->adapt.since_ns, aerg_clock_ns());
@@ -84,7 +90,7 @@ void aer_adapt_ignore_frees(struct aer_engine *e)
 	e->adapt.freed_seen = atomic_long_read(&e->adapt.freed);
 }
 
-/* Under churn: the age is above AER_AGE_MS. */
+/* The age is above AER_AGE_MS: churn, or a failing backend backing off. */
 bool aer_adapt_churn(struct aer_engine *e)
 {
 	return READ_ONCE(e->adapt.age_ms) > AER_AGE_MS;
@@ -134,42 +140,48 @@ static void aer_learn(struct aer_adaptive *a, unsigned long long now)
  * AER_MAX_WAIT_MS after the first look.
  *
  * Otherwise the pass runs once the age has passed since the request.  A
- * request waiting out churn saw its later frees only at its looks: a loud
- * one came after the look before, so the age counts from that look.  Then
- * a learn that ends the churn cannot send a free that is younger than the
- * age.  Only the first look after the churn counts frees so: a steady
- * stream of them must not hold the pass back for longer.
+ * request waiting out churn saw its later frees only at its looks: such a
+ * free came after the look before, so its age counts from that look, the
+ * earliest it can have come.  Then a learn that ends the churn sends it
+ * 1.5-2 s after its free at the earliest, as upstream sends a free that
+ * joins a pending request, not at once.  Once the churn is over the
+ * request waits at most that once: a steady stream of frees cannot hold
+ * its pass back.  Every look that waits counts in stats.deferred.
  */
 bool aer_adapt_wait(struct aer_engine *e)
 {
 	struct aer_adaptive *a = &e->adapt;
-	unsigned long long now = aerg_clock_ns();
+	unsigned long long now = aerg_clock_ns(), look = a->look_ns;
 	long freed = atomic_long_read(&a->freed);
-	bool loud = freed - a->freed_seen >= (long)a->loud_blocks;
-	unsigned long long look = a->look_ns;
+	bool loud;
 
 	aer_learn(a, now);
-	if (!READ_ONCE(e->adaptive))
+	if (!READ_ONCE(e->adaptive)) {
+		a->wait_ns = 0;
 		return false;
+	}
+	/* Loud by the threshold the learn may just have set. */
+	loud = freed - a->freed_seen >= (long)a->loud_blocks;
+	if (freed != a->freed_seen && a->wait_ns && look > READ_ONCE(a->since_ns))
+		WRITE_ONCE(a->since_ns, look);
 	a->freed_seen = freed;
 	a->look_ns = now;
-	if (loud && a->wait_ns && look > READ_ONCE(a->since_ns))
-		WRITE_ONCE(a->since_ns, look);
 	if (!aer_adapt_churn(e)) {
-		unsigned long long since = READ_ONCE(a->since_ns);
-
 		a->wait_ns = 0;
-		return since && now - since + AER_TIMER_SLACK_MS * AER_MS <
-				a->age_ms * AER_MS;
-	}
-	if (!a->wait_ns)
-		a->wait_ns = now;
-	if (loud)
-		a->loud_ns = now;
-	if (now - a->loud_ns >= a->age_ms * AER_MS ||
-	    now - a->wait_ns >= AER_MAX_WAIT_MS * AER_MS) {
-		a->wait_ns = 0;
-		return false;
+		look = READ_ONCE(a->since_ns);
+		if (!look || now - look + AER_TIMER_SLACK_MS * AER_MS >=
+		    a->age_ms * AER_MS)
+			return false;
+	} else {
+		if (!a->wait_ns)
+			a->wait_ns = now;
+		if (loud)
+			a->loud_ns = now;
+		if (now - a->loud_ns >= a->age_ms * AER_MS ||
+		    now - a->wait_ns >= AER_MAX_WAIT_MS * AER_MS) {
+			a->wait_ns = 0;
+			return false;
+		}
 	}
 	atomic_long_inc(&e->stats.deferred);
 	return true;
@@ -187,8 +199,9 @@ void aer_adapt_failed(struct aer_engine *e)
 /* How long the caller waits before the next pass. */
 unsigned int aer_next_delay_ms(struct aer_engine *e)
 {
-	unsigned long long age = READ_ONCE(e->adapt.age_ms) * AER_MS, since;
+	unsigned int age = READ_ONCE(e->adapt.age_ms);
 	unsigned int d = READ_ONCE(e->delay_ms);
+	unsigned long long since;
 
 	if (READ_ONCE(e->adaptive)) {
 		since = aerg_clock_ns() - READ_ONCE(e->adapt.since_ns);
@@ -196,8 +209,10 @@ unsigned int aer_next_delay_ms(struct aer_engine *e)
 			d = AER_FAST_DELAY_MS;
 		else if (aer_adapt_churn(e))
 			d = AER_QUIET_LOOK_MS;
-		else	/* The rest of the age since the request, rounded up. */
-			d = since < age ? (age - since + AER_MS - 1) / AER_MS : age / AER_MS;
+		else if (since < age * AER_MS)	/* the rest of the age */
+			d = DIV_ROUND_UP_ULL(age * AER_MS - since, NSEC_PER_MSEC);
+		else
+			d = age;
 	}
 	/* Held blocks: the hypervisor is short, no hurry. */
 	if (atomic_long_read(&e->stats.held_pages) > 0 && d < AER_HELD_RETRY_MS)

@@ -6,6 +6,11 @@
 #ifndef _AERATION_DELAY_H
 #define _AERATION_DELAY_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/atomic.h>
+#endif
+
 /*
  * A free's first pass waits AER_AGE_MS (upstream's delay), up to
  * AER_SLOW_DELAY_MS under churn; a backlog left by the per-pass budget
@@ -37,7 +42,7 @@ struct aer_adaptive {
 	long freed_seen;		/* ... at the last look */
 	unsigned long loud_blocks;	/* that many freed per look: not quiet */
 	unsigned long long look_ns;	/* last look */
-	unsigned long long since_ns;	/* the age counts from here */
+	unsigned long long since_ns;	/* the age counts from here, 0 none */
 	unsigned long long wait_ns;	/* first look of a wait out churn, or 0 */
 	unsigned long long loud_ns;	/* last look that was not quiet */
 };

@@ -29,6 +29,7 @@ static struct {
 	struct aer_block gone[KT_MAX_GONE];
 	unsigned int nr_gone;
 	unsigned int adaptive;	/* the engine's, restored after each case */
+	bool saved;		/* ... if kt_init() got that far */
 } kt;
 
 static int kt_report(struct aer_backend *b, struct aer_block *blocks,
@@ -142,6 +143,7 @@ static int kt_init(struct kunit *test)
 	 * tests/unit/test_core.c).
 	 */
 	kt.adaptive = aer_get_tunable(&aeration_engine, AER_ADAPTIVE);
+	kt.saved = true;
 	aer_set_tunable(&aeration_engine, AER_ADAPTIVE, 0);
 	mutex_unlock(&aeration_lock);
 	return 0;
@@ -150,6 +152,9 @@ static int kt_init(struct kunit *test)
 static void kt_exit(struct kunit *test)
 {
 	aeration_deactivate(&kt_backend);
+	/* A skipped case (engine busy) must not change the live engine's. */
+	if (!kt.saved)
+		return;
 	mutex_lock(&aeration_lock);
 	aer_set_tunable(&aeration_engine, AER_ADAPTIVE, kt.adaptive);
 	mutex_unlock(&aeration_lock);

@@ -36,6 +36,9 @@ static inline int atomic_cmpxchg(atomic_t *a, int old, int new)
 #define atomic_inc_return(a)	(atomic_fetch_add(&(a)->v, 1) + 1)
 #define atomic_long_set(a, i)	atomic_store(&(a)->v, (i))
 
+#define NSEC_PER_MSEC		1000000L
+#define DIV_ROUND_UP_ULL(ll, d)	(((unsigned long long)(ll) + (d) - 1) / (d))
+
 #define READ_ONCE(x)		(*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 
