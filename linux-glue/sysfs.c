@@ -9,6 +9,8 @@
 #include <linux/init.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/seq_file.h>
 #include <linux/sysfs.h>
 
 #include "../core/glue.h"
@@ -247,6 +249,24 @@ static const struct attribute_group *aeration_groups[] = {
 	NULL,
 };
 
+/* Free pages of @z marked aerated, counted on its free lists. */
+static u64 zone_marked_pages(struct aer_zone *z)
+{
+	unsigned int order, mt;
+	struct aer_blk *b;
+	u64 n = 0;
+
+	aerg_lock(z);
+	for (order = 0; order < aerg_nr_orders(); order++)
+		for (mt = 0; mt < aerg_nr_migratetypes(); mt++)
+			for (b = aerg_first(z, order, mt); b;
+			     b = aerg_next(z, order, mt, b))
+				if (aerg_aerated(b))
+					n += 1ULL << order;
+	aerg_unlock(z);
+	return n;
+}
+
 /*
  * marked_pages: free pages marked aerated, counted on the free lists
  * themselves rather than from the counters, so that a test can check that
@@ -255,31 +275,42 @@ static const struct attribute_group *aeration_groups[] = {
  */
 static int marked_pages_get(void *data, u64 *val)
 {
-	unsigned int order, mt;
 	struct aer_zone *z;
-	struct aer_blk *b;
 
 	*val = 0;
-	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
-		aerg_lock(z);
-		for (order = 0; order < aerg_nr_orders(); order++)
-			for (mt = 0; mt < aerg_nr_migratetypes(); mt++)
-				for (b = aerg_first(z, order, mt); b;
-				     b = aerg_next(z, order, mt, b))
-					if (aerg_aerated(b))
-						*val += 1ULL << order;
-		aerg_unlock(z);
-	}
+	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z))
+		*val += zone_marked_pages(z);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(marked_pages_fops, marked_pages_get, NULL, "%llu\n");
+
+/*
+ * zones: per zone, free pages, the min and low watermarks and the marked
+ * pages, in pages.  Aerated memory counts as free, so under a reclaim
+ * backend the reserves may be aerated: this shows how much is.
+ */
+static int zones_show(struct seq_file *m, void *v)
+{
+	struct aer_zone *z;
+	struct zone *zone;
+
+	for (z = aerg_zone_next(NULL); z; z = aerg_zone_next(z)) {
+		zone = (struct zone *)z;
+		seq_printf(m, "%s free=%lu min=%lu low=%lu marked=%llu\n",
+			   zone->name, zone_page_state(zone, NR_FREE_PAGES),
+			   min_wmark_pages(zone), low_wmark_pages(zone),
+			   zone_marked_pages(z));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zones);
 
 /*
  * Fault injection for tests and for operators who want to see the failure
  * path: /sys/kernel/debug/aeration/fail_report_every = N fails every Nth
  * report before it reaches the backend, fail_reclaim_every = N every Nth
  * reclaim, as if the hypervisor had no memory to give back (0: off).
- * marked_pages counts what is marked (above).
+ * marked_pages counts what is marked, zones per zone (above).
  */
 static void __init aeration_debugfs_init(void)
 {
@@ -291,6 +322,7 @@ static void __init aeration_debugfs_init(void)
 			   &aeration_engine.fail_reclaim_every);
 	debugfs_create_file_unsafe("marked_pages", 0400, dir, NULL,
 				   &marked_pages_fops);
+	debugfs_create_file("zones", 0400, dir, NULL, &zones_fops);
 }
 
 static int __init aeration_sysfs_init(void)

@@ -85,6 +85,7 @@
 #define AER_BIND	"AER bind"
 #define AER_UNPLUG	"AER unplug"
 #define AER_MARKED	"AER marked"
+#define AER_ZONE	"AER zone"	/* name, free, min, low, marked: pages */
 #define AER_INPUTS	"AER inputs"
 #define AER_WRITE	"AER write"
 #define AER_KLOG	"AER klog"

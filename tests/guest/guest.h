@@ -31,6 +31,7 @@ bool inject(const char *reports, const char *reclaims);
 void print_counters(void);
 void print_klog(void);
 long marked_pages(void);	/* counted on the free lists, or -1 */
+void print_zones(void);	/* per zone: free, watermarks, marked */
 void print_marked(void);
 
 void trace_on(void);

@@ -215,6 +215,28 @@ void print_marked(void)
 }
 
 /*
+ * Per zone: free pages, the min and low watermarks, and the pages marked
+ * aerated: how much of the reserves a reclaim backend has given away.
+ */
+void print_zones(void)
+{
+	unsigned long free, min, low, marked;
+	char line[160], name[32];
+	FILE *f = fopen(DEBUGFS "zones", "r");
+
+	if (!f) {
+		printf(AER_ERROR " cannot read " DEBUGFS "zones\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s free=%lu min=%lu low=%lu marked=%lu",
+			   name, &free, &min, &low, &marked) == 5)
+			printf(AER_ZONE " name=%s free_pages=%lu min_pages=%lu low_pages=%lu marked_pages=%lu\n",
+			       name, free, min, low, marked);
+	fclose(f);
+}
+
+/*
  * The kernel log lines that mention aeration, and those that say which
  * allocator debugging and CMA area the kernel booted with (isolate.c).
  */

@@ -322,6 +322,8 @@ bool touch_free(long mib, bool xen, bool unbind, bool reuse)
 	       free_kb(), start_free, kworker_cpu_ms() - kworker_ms,
 	       xen_view(xen, xv, sizeof(xv)));
 	print_counters();
+	if (xen)
+		print_zones();
 	trace_summary("end");
 	if (irqsoff)
 		irqsoff_print();

@@ -21,6 +21,7 @@ struct bench_line {
 	double pf1;			/* pages/s */
 	double busy_s;			/* churn: time spent touching */
 	long faults_start, faults;	/* churn: QEMU's page faults */
+	long thp_start, thp;		/* ... and the host's on guest RAM */
 	/*
 	 * churn: KiB the QEMU process's RSS grew by, summed over the 100 ms
 	 * samples: memory faulted in, mostly guest RAM refaulted after a
@@ -54,6 +55,7 @@ static void bench_line_cb(struct guest *g, const char *l)
 
 	if (aer_is(l, AER_CHURN_START)) {
 		b->faults_start = last_faults;
+		b->thp_start = host_thp_faults();
 		b->counting = true;
 	}
 	if (aer_is(l, AER_PF1) && aer_double(l, "pages_per_s", &b->pf1))
@@ -65,9 +67,10 @@ static void bench_line_cb(struct guest *g, const char *l)
 	}
 	if (aer_is(l, AER_CHURN) && aer_double(l, "busy_s", &b->busy_s)) {
 		b->faults = last_faults - b->faults_start;
+		b->thp = host_thp_faults() - b->thp_start;
 		b->counting = false;
-		printf("guest| %s (QEMU page faults %ld, RSS grew by %ld MiB)\n", l,
-		       b->faults, b->in_kb >> 10);
+		printf("guest| %s (QEMU page faults %ld, on guest RAM %ld, RSS grew by %ld MiB)\n",
+		       l, b->faults, b->thp, b->in_kb >> 10);
 	}
 }
 
@@ -395,14 +398,15 @@ int mode_bench(void)
 
 	if (strstr(opt.part, "churn")) {
 		printf("\n=== churn (512 MiB freed and touched again, 6 rounds; run 1 / run 2)\n");
-		printf("%-10s %-22s %15s %15s %15s\n", "interval", "", "QEMU faults",
-		       "refaulted MiB", "touch s");
+		printf("%-10s %-22s %15s %15s %15s %15s\n", "interval", "", "QEMU faults",
+		       "guest RAM", "refaulted MiB", "touch s");
 		for (j = 0; j < nint; j++) {
 			snprintf(b[0], sizeof(b[0]), "%ld ms", intervals[j]);
 			for (i = 0; i < 3; i++) {
 				printf("%-10s %-22s", i ? "" : b[0], churners[i].name);
-				printf(" %7ld/%-7ld %7ld/%-7ld %7.2f/%-7.2f\n",
+				printf(" %7ld/%-7ld %7ld/%-7ld %7ld/%-7ld %7.2f/%-7.2f\n",
 				       ch[i][j][0].faults, ch[i][j][1].faults,
+				       ch[i][j][0].thp, ch[i][j][1].thp,
 				       ch[i][j][0].in_kb >> 10, ch[i][j][1].in_kb >> 10,
 				       ch[i][j][0].busy_s, ch[i][j][1].busy_s);
 			}
@@ -411,6 +415,9 @@ int mode_bench(void)
 				printf("%s%7.2fx", r ? "/" : " ",
 				       ch[0][j][r].faults ?
 				       (double)ch[1][j][r].faults / ch[0][j][r].faults : 0);
+			for (r = 0; r < RUNS; r++)
+				printf("%s%7.2fx", r ? "/" : " ", ch[0][j][r].thp > 0 ?
+				       (double)ch[1][j][r].thp / ch[0][j][r].thp : 0);
 			for (r = 0; r < RUNS; r++)
 				printf("%s%7.2fx", r ? "/" : " ", ch[0][j][r].in_kb ?
 				       (double)ch[1][j][r].in_kb / ch[0][j][r].in_kb : 0);
@@ -421,10 +428,12 @@ int mode_bench(void)
 			       "", "aeration counters", ch[1][j][0].aerated, ch[1][j][1].aerated,
 			       ch[1][j][0].merges, ch[1][j][1].merges);
 		}
-		printf("(QEMU faults: host page faults during the rounds; refaulted MiB: how much\n"
-		       " QEMU's RSS grew, summed over 100 ms samples; touch s: guest time spent\n"
-		       " touching.  The no-reporting floor is QEMU's own faults, TCG's included,\n"
-		       " and first touches)\n");
+		printf("(QEMU faults: the QEMU process's page faults during the rounds, TCG's\n"
+		       " own included; guest RAM: the host's huge page faults meanwhile\n"
+		       " (thp_fault_alloc; QEMU asks for huge pages on guest RAM only), 2 MiB\n"
+		       " each; refaulted MiB: how much QEMU's RSS grew, summed over 100 ms\n"
+		       " samples; touch s: guest time spent touching.  The no-reporting floor\n"
+		       " is first touches and TCG's own)\n");
 	}
 
 	if (strstr(opt.part, "scale")) {

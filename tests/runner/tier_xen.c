@@ -40,6 +40,24 @@ struct xr {
 	bool opt_in_said;	/* dmesg: the dom0 default, and why */
 };
 
+/*
+ * Issue 18's reserve question, as a figure: aerated memory counts as free,
+ * so how much of a zone's free memory is really there, against the low
+ * watermark that an atomic allocation may dip into.
+ */
+static void zone_figure(const char *l)
+{
+	long free, min, low, marked;
+	char name[32];
+
+	if (aer_str(l, "name", name, sizeof(name)) &&
+	    aer_long(l, "free_pages", &free) && aer_long(l, "min_pages", &min) &&
+	    aer_long(l, "low_pages", &low) && aer_long(l, "marked_pages", &marked))
+		printf("host: zone %s: free %.1f MiB, aerated %.1f MiB, present %.1f MiB = %.1fx its low watermark (%.1f MiB; min %.1f MiB)\n",
+		       name, free / 256.0, marked / 256.0, (free - marked) / 256.0,
+		       low ? (double)(free - marked) / low : 0, low / 256.0, min / 256.0);
+}
+
 static void xr_line(struct guest *g, const char *l)
 {
 	struct xr *x = g->priv;
@@ -69,7 +87,9 @@ static void xr_line(struct guest *g, const char *l)
 		   aer_long(l, "free_kb", &x->end_free_kb)) {
 		x->end_free = f;
 		x->end_tot = t;
-	} else if (aer_is(l, AER_SAMPLE) && view)
+	} else if (aer_is(l, AER_ZONE))
+		zone_figure(l);
+	else if (aer_is(l, AER_SAMPLE) && view)
 		x->sample_tot = t;	/* tot_pages with the memory in use */
 	else if (aer_is(l, AER_REUSE)) {
 		x->reused = aer_long(l, "bad_words", &x->reuse_bad) &&
