@@ -538,8 +538,8 @@ SUMMARIES_arm64  := arm64-kunit,arm64
 TIERS := unit fuzz tools runner kunit input storm virtio xen hyperv deb debug arm64
 # make check-quick: every tier that needs only the guest and arm64 kernels.
 # It leaves out check-deb (the series patch by patch, and with modules) and
-# check-debug (two more kernels, KASAN and lockdep): those two need three
-# more kernel builds, about 35 minutes cold on 2 cores, and run in make
+# check-debug (two more kernels, KASAN and lockdep): those two need four
+# more kernel builds, about 40 minutes cold on 2 cores, and run in make
 # check, which CI runs.
 QUICK_TIERS := $(filter-out deb debug,$(TIERS))
 # The kernels each builds: guest, debug, debug for Xen, the series (one

@@ -102,22 +102,26 @@ long qemu_faults(pid_t pid)
 }
 
 /*
- * The host's huge page faults (thp_fault_alloc in /proc/vmstat).  QEMU
- * asks for huge pages on guest RAM only, so during a run with no other
- * guest these are the faults on guest RAM, 2 MiB each: the refaults a
- * report causes, without TCG's own small faults.
+ * A counter of the host's /proc/vmstat, or -1.  thp_fault_alloc: QEMU asks
+ * for huge pages on guest RAM (and on TCG's code buffer, a few 2 MiB
+ * ranges as it grows), so during a run with no other guest these are
+ * mostly the faults on guest RAM, 2 MiB each: the refaults a report causes,
+ * without TCG's own small faults.  thp_fault_fallback: huge faults that
+ * fell back to 4 KiB pages, which the first does not count.
  */
-long host_thp_faults(void)
+long host_vmstat(const char *name)
 {
-	char line[128];
-	long n = -1;
+	char line[128], key[64];
+	long v, n = -1;
 	FILE *f = fopen("/proc/vmstat", "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "thp_fault_alloc %ld", &n) == 1)
+		if (sscanf(line, "%63s %ld", key, &v) == 2 && !strcmp(key, name)) {
+			n = v;
 			break;
+		}
 	fclose(f);
 	return n;
 }

@@ -88,7 +88,7 @@ bool guest_verdicts(const char *who, const struct guest *g);
 void print_accel(void);
 const char *accel(void);
 long qemu_faults(pid_t pid);
-long host_thp_faults(void);
+long host_vmstat(const char *name);
 
 /* touch_free.c: the guest touches opt.mib MiB, frees it; the host watches. */
 struct trace_seen {

@@ -794,9 +794,10 @@ bool aerg_would_merge(struct aer_zone *z, unsigned long pfn,
 	unsigned long bpfn = pfn ^ (1UL << order);
 
 	assert_locked(z);
+	/* page_is_buddy(): a guard buddy merges too. */
 	return order < MB_ORDERS - 1 && mb_zone_of(bpfn) == z &&
-	       mb_pages[bpfn].buddy && mb_pages[bpfn].order == order &&
-	       mt_mergeable(pfn, bpfn, order);
+	       (mb_pages[bpfn].buddy || mb_pages[bpfn].guard) &&
+	       mb_pages[bpfn].order == order && mt_mergeable(pfn, bpfn, order);
 }
 
 /* The model has no per-CPU lists: count the calls. */
