@@ -617,21 +617,37 @@ static void test_startup_reuse_is_no_churn(void)
  * churn's slow delay, and not go before it is AER_AGE_MS old because the
  * learn that ends the churn came first.
  */
+/*
+ * Under churn (the age at AER_SLOW_DELAY_MS, seen twice): the last round
+ * frees every @step-th page of memory filled with order-0 blocks, and its
+ * pass comes after a quiet spell.  Returns how many blocks were filled.
+ */
+static unsigned long churn_round(unsigned long step)
+{
+	unsigned long n, i;
+
+	setup(false, 0, 64);
+	n = fill(pfns, 1 << 15, 0);
+	mb_engine.adapt.age_ms = AER_SLOW_DELAY_MS;
+	mb_engine.adapt.churn_streak = 2;
+	for (i = 0; i < n; i += step)
+		mb_free(pfns[i], 0);
+	if (wait_for_pass() < AER_SLOW_DELAY_MS) {
+		FAIL_MSG("%s:%d: the round's pass did not wait out churn", __FILE__, __LINE__);
+		return 0;
+	}
+	run_passes();
+	return n;
+}
+
 static void test_churn_over(void)
 {
 	unsigned long long t, free_ns, look_ns = 0;
 	unsigned long n, i;
 	long passes;
 
-	setup(false, 0, 64);
-	n = fill(pfns, 1 << 15, 0);
-	mb_engine.adapt.age_ms = AER_SLOW_DELAY_MS;
-	mb_engine.adapt.churn_streak = 2;
-	/* The last round's free; its pass comes after a quiet spell. */
-	for (i = 0; i < n; i += 2)
-		mb_free(pfns[i], 0);
-	CHECK(wait_for_pass() >= AER_SLOW_DELAY_MS);
-	run_passes();
+	n = churn_round(2);
+	CHECK(n > 0);
 	mb_now_ns += 2 * AER_SLOW_DELAY_MS * 1000000ULL;
 	/* Quiet; then a large free, from idle: the request's own age. */
 	for (i = 1; i < n; i += 2)
@@ -650,14 +666,8 @@ static void test_churn_over(void)
 	 * later.  Its age counts from the look before it, even for a free
 	 * below the loud threshold.
 	 */
-	setup(false, 0, 64);
-	n = fill(pfns, 1 << 15, 0);
-	mb_engine.adapt.age_ms = AER_SLOW_DELAY_MS;
-	mb_engine.adapt.churn_streak = 2;
-	for (i = 0; i < n; i += 4)
-		mb_free(pfns[i], 0);
-	CHECK(wait_for_pass() >= AER_SLOW_DELAY_MS);
-	run_passes();
+	n = churn_round(4);
+	CHECK(n > 0);
 	/* Churn goes on: a round's free, and the looks wait. */
 	for (i = 2; i < n; i += 4)
 		mb_free(pfns[i], 0);
