@@ -151,7 +151,7 @@ static void aer_learn(struct aer_adaptive *a, unsigned long long now)
 bool aer_adapt_wait(struct aer_engine *e)
 {
 	struct aer_adaptive *a = &e->adapt;
-	unsigned long long now = aerg_clock_ns(), look = a->look_ns;
+	unsigned long long now = aerg_clock_ns(), look = a->look_ns, since;
 	long freed = atomic_long_read(&a->freed);
 	bool loud;
 
@@ -168,8 +168,8 @@ bool aer_adapt_wait(struct aer_engine *e)
 	a->look_ns = now;
 	if (!aer_adapt_churn(e)) {
 		a->wait_ns = 0;
-		look = READ_ONCE(a->since_ns);
-		if (!look || now - look + AER_TIMER_SLACK_MS * AER_MS >=
+		since = READ_ONCE(a->since_ns);
+		if (!since || now - since + AER_TIMER_SLACK_MS * AER_MS >=
 		    a->age_ms * AER_MS)
 			return false;
 	} else {
