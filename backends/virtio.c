@@ -6,6 +6,9 @@
  * unmodified driver plugs in and each batch goes out as one scatterlist on
  * the reporting virtqueue.  QEMU discards the ranges (MADV_DONTNEED) and
  * faults in zero pages on reuse: a "refault" backend, no reclaim.
+ *
+ * hv_balloon registers the same way, named "hv_balloon": the same code
+ * then serves as the hv_balloon backend, which aeration= names apart.
  */
 #define pr_fmt(fmt) "aeration: " fmt
 
@@ -14,6 +17,7 @@
 #include <linux/moduleparam.h>
 #include <linux/page_reporting.h>
 #include <linux/scatterlist.h>
+#include <linux/string.h>
 
 #include "../core/backend.h"
 
@@ -76,15 +80,22 @@ static struct aer_backend aer_virtio = {
 
 int page_reporting_register(struct page_reporting_dev_info *prdev)
 {
+	/* Unnamed: virtio_balloon, the other upstream user. */
+	const char *name = prdev->name ?: "virtio";
+
 	if (!IS_ENABLED(CONFIG_AERATION_VIRTIO)) {
-		pr_info("virtio backend not built (CONFIG_AERATION_VIRTIO=n), device not used\n");
+		pr_info("page reporting not built (CONFIG_AERATION_VIRTIO=n), %s not used\n",
+			name);
 		return 0;
 	}
 	if (aer_virtio.priv) {
-		pr_info("a page reporting device is registered already\n");
+		pr_info("a page reporting device is registered already, %s not used\n",
+			name);
 		return -EBUSY;
 	}
 	aer_virtio.priv = prdev;
+	aer_virtio.id = strcmp(name, "hv_balloon") ? AER_BACKEND_VIRTIO :
+						      AER_BACKEND_HV_BALLOON;
 	/* Upstream's precedence: the parameter, the driver's order, pageblock. */
 	if (page_reporting_order > MAX_PAGE_ORDER)
 		page_reporting_order = prdev->order && prdev->order <= MAX_PAGE_ORDER ?

@@ -26,6 +26,8 @@
 enum aer_backend_id {
 	AER_BACKEND_XEN,
 	AER_BACKEND_HYPERV,
+	/* The last two come through page_reporting_register(). */
+	AER_BACKEND_HV_BALLOON,
 	AER_BACKEND_VIRTIO,
 	AER_NR_BACKENDS,
 };

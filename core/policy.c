@@ -15,6 +15,7 @@
 static const char *const aer_names[AER_NR_BACKENDS] = {
 	[AER_BACKEND_XEN] = "xen",
 	[AER_BACKEND_HYPERV] = "hyperv",
+	[AER_BACKEND_HV_BALLOON] = "hv_balloon",
 	[AER_BACKEND_VIRTIO] = "virtio",
 };
 
@@ -78,7 +79,7 @@ void aer_policy_parse(struct aer_policy *p, const char *val)
 		len = end - tok;
 		id = aer_lookup(tok, len);
 		if (id < 0) {
-			pr_warn("aeration: unknown backend '%.*s' in aeration=, ignored (known: xen, hyperv, virtio, or off/auto alone)\n",
+			pr_warn("aeration: unknown backend '%.*s' in aeration=, ignored (known: xen, hyperv, hv_balloon, virtio, or off/auto alone)\n",
 				(int)len, tok);
 		} else if (aer_policy_rank(p, id) >= 0) {
 			pr_warn("aeration: backend '%s' repeated in aeration=, ignored\n",

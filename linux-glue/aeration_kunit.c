@@ -10,17 +10,16 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/page-isolation.h>
+#include <linux/page_reporting.h>
 
 #include "../core/glue.h"
 #include "glue.h"
-#ifdef CONFIG_AERATION_HYPERV
-#include "../backends/hyperv.h"
-#endif
 
 #define KT_MAX_GONE	4096
 
 static struct {
 	unsigned long blocks, reclaims, last_reclaim_pfn;
+	unsigned long prdev_blocks;	/* reported through page_reporting */
 	unsigned int last_reclaim_order;
 	/* reclaim() calls off their one context: must stay 0. */
 	unsigned long bad_context;
@@ -497,6 +496,66 @@ static void aeration_test_preference_waits(struct kunit *test)
 	aeration_policy = saved;
 }
 
+static int kt_prdev_report(struct page_reporting_dev_info *prdev,
+			   struct scatterlist *sg, unsigned int nents)
+{
+	kt.prdev_blocks += nents;
+	return 0;
+}
+
+/*
+ * hv_balloon's page reporting is the hv_balloon backend, not virtio:
+ * aeration= names it apart, and while hyperv (here the test backend under
+ * that id) is active its report() is never called, so no range is hinted
+ * twice; when hyperv goes, hv_balloon takes over.
+ */
+static void aeration_test_hv_balloon_named(struct kunit *test)
+{
+	static struct page_reporting_dev_info prdev = {
+		.report = kt_prdev_report,
+		.name = "hv_balloon",
+	};
+	static struct aer_backend h;
+	struct aer_policy saved = aeration_policy;
+	struct aer_backend *b;
+	int err;
+
+	if (!IS_ENABLED(CONFIG_AERATION_VIRTIO))
+		kunit_skip(test, "no page reporting backend (CONFIG_AERATION_VIRTIO=n)");
+	aeration_deactivate(&kt_backend);
+	h = kt_backend;
+	h.id = AER_BACKEND_HYPERV;
+
+	aer_policy_parse(&aeration_policy, "virtio");
+	err = page_reporting_register(&prdev);
+	if (err == -EBUSY) {
+		aeration_policy = saved;
+		kunit_skip(test, "a balloon driver has page reporting: boot without one");
+	}
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+	page_reporting_unregister(&prdev);
+
+	aer_policy_parse(&aeration_policy, "hyperv,hv_balloon");
+	aeration_register(&h);
+	KUNIT_ASSERT_EQ(test, page_reporting_register(&prdev), 0);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(aeration_engine.backend), &h);
+	kt_run_until_idle();
+	KUNIT_EXPECT_GT(test, kt.blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, kt.prdev_blocks, 0UL);
+
+	aeration_unregister(&h);
+	b = READ_ONCE(aeration_engine.backend);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_STREQ(test, aer_backend_name(b->id), "hv_balloon");
+	kt_run_until_idle();
+	KUNIT_EXPECT_GT(test, kt.prdev_blocks, 0UL);
+	page_reporting_unregister(&prdev);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(aeration_engine.backend));
+	aeration_policy = saved;
+	KUNIT_EXPECT_EQ(test, kt_count_marked(), 0UL);
+}
+
 #ifdef CONFIG_MEMORY_ISOLATION
 /*
  * Memory offlining moves an aerated pageblock-sized block to an isolated
@@ -541,79 +600,7 @@ static void aeration_test_offline_isolation(struct kunit *test)
 #endif
 
 #ifdef CONFIG_AERATION_HYPERV
-/* Range @i of @hint read through the kernel's bitfields: first pfn, pages. */
-static unsigned long kt_hv_range(struct hv_memory_hint *hint, unsigned int i,
-				 unsigned long *pfn)
-{
-	union hv_gpa_page_range r = hint->ranges[i];
-	unsigned long n = r.page.additional_pages + 1;
-
-	if (!r.page.largepage) {
-		*pfn = r.page.basepfn;
-		return n;
-	}
-	if (r.page_size != HV_GPA_PAGE_RANGE_PAGE_SIZE_2MB || r.reserved1)
-		return 0;
-	*pfn = (unsigned long)r.base_large_pfn << AER_HV_LARGE_ORDER;
-	return n << AER_HV_LARGE_ORDER;
-}
-
-/*
- * The Hyper-V encoder against the kernel's union hv_gpa_page_range and
- * struct hv_memory_hint (the user-space tests build it against a copy):
- * 4 KiB and 2 MiB units, merging up to 2048 units, the widest frame
- * numbers.  The raw values are the ones test_hvwire expects of the copy.
- */
-static void aeration_test_hyperv_abi(struct kunit *test)
-{
-	static union aer_hv_hint_page page;
-	struct hv_memory_hint *hint = &page.hint;
-	unsigned long small = (1UL << 52) - 2, large = ((1UL << 43) - 1) << 9;
-	struct aer_block b[9];
-	unsigned long pfn = 0;
-	unsigned int i;
-
-	BUILD_BUG_ON(sizeof(page) != HV_HYP_PAGE_SIZE);
-	BUILD_BUG_ON(HV_MEMORY_HINT_MAX_GPA_PAGE_RANGES != 511);
-
-	b[0] = (struct aer_block){ .pfn = 512, .order = 9 };
-	b[1] = (struct aer_block){ .pfn = 256, .order = 8 };
-	b[2] = (struct aer_block){ .pfn = 0, .order = 0 };
-	b[3] = (struct aer_block){ .pfn = 1, .order = 0 };
-	KUNIT_ASSERT_EQ(test, aer_hv_encode(b, 4, hint), 3U);
-	KUNIT_EXPECT_EQ(test, page.raw[0],
-			(u64)HV_EXT_MEMORY_HEAT_HINT_TYPE_COLD_DISCARD);
-	KUNIT_EXPECT_EQ(test, page.raw[1], 1ULL);
-	KUNIT_EXPECT_EQ(test, page.raw[2], (256ULL << 12) | 255);
-	KUNIT_EXPECT_EQ(test, page.raw[3], (1ULL << 21) | BIT_ULL(11));
-	KUNIT_EXPECT_EQ(test, kt_hv_range(hint, 0, &pfn), 2UL);
-	KUNIT_EXPECT_EQ(test, pfn, 0UL);
-	KUNIT_EXPECT_EQ(test, kt_hv_range(hint, 1, &pfn), 256UL);
-	KUNIT_EXPECT_EQ(test, pfn, 256UL);
-	KUNIT_EXPECT_EQ(test, kt_hv_range(hint, 2, &pfn), 512UL);
-	KUNIT_EXPECT_EQ(test, pfn, 512UL);
-
-	/* 9 * 256 pages: 2048 units fill the first range, one block is left. */
-	for (i = 0; i < 9; i++)
-		b[i] = (struct aer_block){ .pfn = 256 * i, .order = 8 };
-	KUNIT_ASSERT_EQ(test, aer_hv_encode(b, 9, hint), 2U);
-	KUNIT_EXPECT_EQ(test, kt_hv_range(hint, 0, &pfn), 2048UL);
-	KUNIT_EXPECT_EQ(test, pfn, 0UL);
-	KUNIT_EXPECT_EQ(test, kt_hv_range(hint, 1, &pfn), 256UL);
-	KUNIT_EXPECT_EQ(test, pfn, 2048UL);
-
-	/* The widest frame numbers: 52 bits, 43 bits for 2 MiB frames. */
-	b[0] = (struct aer_block){ .pfn = small, .order = 1 };
-	b[1] = (struct aer_block){ .pfn = large, .order = 9 };
-	KUNIT_ASSERT_EQ(test, aer_hv_encode(b, 2, hint), 2U);
-	KUNIT_EXPECT_EQ(test, page.raw[1],
-			((u64)(large >> 9) << 21) | BIT_ULL(11));
-	KUNIT_EXPECT_EQ(test, page.raw[2], ((u64)small << 12) | 1);
-	KUNIT_EXPECT_EQ(test, kt_hv_range(hint, 0, &pfn), 512UL);
-	KUNIT_EXPECT_EQ(test, pfn, large);
-	KUNIT_EXPECT_EQ(test, kt_hv_range(hint, 1, &pfn), 2UL);
-	KUNIT_EXPECT_EQ(test, pfn, small);
-}
+#include "../tests/kernel/hyperv_kunit.c"
 #endif
 
 static struct kunit_case aeration_cases[] = {
@@ -628,6 +615,7 @@ static struct kunit_case aeration_cases[] = {
 	KUNIT_CASE(aeration_test_deactivate_clears),
 	KUNIT_CASE(aeration_test_preference),
 	KUNIT_CASE(aeration_test_preference_waits),
+	KUNIT_CASE(aeration_test_hv_balloon_named),
 #ifdef CONFIG_MEMORY_ISOLATION
 	KUNIT_CASE(aeration_test_offline_isolation),
 #endif

@@ -24,7 +24,7 @@ g() { git -C "$work" -c core.autocrlf=false "$@"; }
 
 # The kernel files the series changes, as Linux 6.12 has them.
 base_files="mm/Kconfig mm/Makefile mm/page_alloc.c mm/page_isolation.c mm/page_reporting.h
-	MAINTAINERS Documentation/admin-guide/mm/index.rst"
+	include/linux/page_reporting.h drivers/hv/hv_balloon.c MAINTAINERS Documentation/admin-guide/mm/index.rst"
 for f in $base_files; do
 	mkdir -p "$work/$(dirname "$f")"
 	cp "$src/$f" "$work/$f"
@@ -142,6 +142,8 @@ apply_glue mm/Kconfig
 apply_glue mm/Makefile
 cp "$src/mm/page_reporting.h" "$work/mm/page_reporting.h"
 apply_glue mm/page_reporting.h
+apply_glue include/linux/page_reporting.h
+apply_glue drivers/hv/hv_balloon.c
 put core/aeration.c core/aeration.h core/delay.c core/delay.h core/glue.h \
 	core/policy.c \
 	linux-glue/mm.c linux-glue/sysfs.c linux-glue/trace.c linux-glue/trace.h \
@@ -164,6 +166,8 @@ pass at the earliest, and has no way for a host to keep frames.  Aeration
 replaces mm/page_reporting.c with one engine and a backend chosen at boot
 by aeration= (off, auto, or a list), and keeps page_reporting_register()
 so virtio_balloon works unchanged; it becomes the virtio backend.
+hv_balloon registers there too and now says so with a name, so that it
+shows, and aeration= chooses it, as hv_balloon instead of virtio.
 
  - core/: the engine.  It walks the free lists from the top order down,
    isolates up to a batch of unreported blocks, reports them without
@@ -208,7 +212,8 @@ EOF
 
 # --- 4: Hyper-V --------------------------------------------------------------------
 put backends/hyperv.c backends/hyperv.h backends/hyperv_hint.c \
-	tests/kernel/hyperv_test_host.c tests/kernel/hyperv_wire.h linux-glue/aeration_kunit.c
+	tests/kernel/hyperv_test_host.c tests/kernel/hyperv_wire.h tests/kernel/hyperv_kunit.c \
+	linux-glue/aeration_kunit.c
 kconfig AERATION AERATION_VIRTIO AERATION_XEN AERATION_HYPERV AERATION_HYPERV_TEST_HOST \
 	AERATION_KUNIT_TEST > "$work/mm/aeration/Kconfig"
 kbuild AERATION_XEN AERATION_HYPERV AERATION_HYPERV_TEST_HOST AERATION_KUNIT_TEST \

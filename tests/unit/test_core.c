@@ -87,13 +87,23 @@ static void test_policy(void)
 	CHECK(p.off && p.nr == 0);
 	CHECK(!accepted(&p, AER_BACKEND_XEN) && !accepted(&p, AER_BACKEND_HYPERV) &&
 	      !accepted(&p, AER_BACKEND_VIRTIO));
-	/* auto: every backend, in the documented order xen, hyperv, virtio. */
+	/*
+	 * auto: every backend, in the documented order xen, hyperv,
+	 * hv_balloon, virtio.
+	 */
 	aer_policy_parse(&p, "auto");
 	CHECK(!p.named);	/* auto names no backend: opt-in ones stay out */
-	CHECK(!p.off && p.nr == AER_NR_BACKENDS && p.pref[0] == AER_BACKEND_XEN &&
-	      p.pref[1] == AER_BACKEND_HYPERV && p.pref[2] == AER_BACKEND_VIRTIO);
+	CHECK(!p.off && p.nr == 4 && p.pref[0] == AER_BACKEND_XEN &&
+	      p.pref[1] == AER_BACKEND_HYPERV && p.pref[2] == AER_BACKEND_HV_BALLOON &&
+	      p.pref[3] == AER_BACKEND_VIRTIO);
 	CHECK(accepted(&p, AER_BACKEND_XEN) && accepted(&p, AER_BACKEND_HYPERV) &&
-	      accepted(&p, AER_BACKEND_VIRTIO));
+	      accepted(&p, AER_BACKEND_HV_BALLOON) && accepted(&p, AER_BACKEND_VIRTIO));
+	/* hv_balloon is named apart from virtio, both ways. */
+	aer_policy_parse(&p, "hv_balloon");
+	CHECK(p.nr == 1 && !strcmp(aer_backend_name(p.pref[0]), "hv_balloon"));
+	CHECK(accepted(&p, AER_BACKEND_HV_BALLOON) && !accepted(&p, AER_BACKEND_VIRTIO));
+	aer_policy_parse(&p, "virtio");
+	CHECK(!accepted(&p, AER_BACKEND_HV_BALLOON));
 	/* A list: its backends in the order given, no others. */
 	aer_policy_parse(&p, "virtio,xen");
 	CHECK(p.named);
