@@ -25,13 +25,44 @@
 /* Give up after this many failed hints in a row. */
 #define AER_HV_MAX_FAILURES	3
 
+#ifndef CONFIG_X86
+/* The TLFS's CPUID leaves, which only x86's hyperv-tlfs.h names. */
+#define HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS	0x40000000
+#define HYPERV_CPUID_FEATURES			0x40000003
+#define HYPERV_CPUID_ISOLATION_CONFIG		0x4000000C
+#define HV_ISOLATION_TYPE			GENMASK(3, 0)
+#define HV_ISOLATION_TYPE_NONE			0
+#endif
+
 static void aer_hv_cpuid(u32 leaf, u32 *r)
 {
 	if (aer_hv_test_host) {
 		aer_hv_test_cpuid(leaf, r);
 		return;
 	}
+#ifdef CONFIG_X86
 	cpuid(leaf, &r[0], &r[1], &r[2], &r[3]);
+#else
+	/*
+	 * arm64 has no CPUID: hyperv_init() read the features leaf from
+	 * Hyper-V's registers into ms_hyperv.  The largest leaf offered is
+	 * the features leaf, so an isolated partition reads as of unknown
+	 * type, and is refused all the same.
+	 */
+	memset(r, 0, 4 * sizeof(*r));
+	if (!hv_is_hyperv_initialized())
+		return;
+	if (leaf == HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS) {
+		r[0] = HYPERV_CPUID_FEATURES;
+		r[1] = 0x7263694d;	/* "Microsoft Hv", as on x86 */
+		r[2] = 0x666f736f;
+		r[3] = 0x76482074;
+	} else if (leaf == HYPERV_CPUID_FEATURES) {
+		r[0] = ms_hyperv.features;
+		r[1] = ms_hyperv.priv_high;
+		r[3] = ms_hyperv.misc_features;
+	}
+#endif
 }
 
 /*
@@ -98,12 +129,12 @@ static bool aer_hv_probe(struct aer_backend *b)
 	u32 r[4], max_leaf, type;
 	u64 caps = 0, result;
 
-	aer_hv_cpuid(0x40000000, r);
+	aer_hv_cpuid(HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS, r);
 	/* "Microsoft Hv" */
 	if (r[1] != 0x7263694d || r[2] != 0x666f736f || r[3] != 0x76482074)
 		return false;
 	max_leaf = r[0];
-	aer_hv_cpuid(0x40000003, r);
+	aer_hv_cpuid(HYPERV_CPUID_FEATURES, r);
 	/*
 	 * A discarded page of an SNP or TDX partition's private memory is
 	 * likely fatal on the next touch; upstream refuses hv_balloon's

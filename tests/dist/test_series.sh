@@ -115,4 +115,17 @@ for x in xen-pv-only:XEN_PVH xen-pvh-only:XEN_PV; do
 		OUT_CUR=$xout stuck "$frag" && ! grep -qx "CONFIG_$off=y" "$xout/.config"
 	verdict $? "${x%%:*}: CONFIG_AERATION_XEN=y without CONFIG_$off builds and links ($(( $(date +%s) - start )) s)"
 done
+
+# arm64 with Hyper-V (Azure's Cobalt VMs): the Hyper-V backend, hv_balloon
+# and arm64's Hyper-V core compile.  Objects only, not linked: a whole arm64
+# kernel with ACPI and EFI would take longer than the arm64 test kernel.
+frag="$(dirname "$DISTRO")/arm64-hyperv.config" aout="$OUT-arm64-hyperv"
+start=$(date +%s)
+export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+kconfig "$aout" "$(dirname "$DISTRO")/arm64.config" "$frag" &&
+	build "series, arm64 Hyper-V objects" "$aout" mm/aeration/ drivers/hv/ arch/arm64/hyperv/ &&
+	OUT_CUR=$aout stuck "$frag" && [ -s "$aout/mm/aeration/backends/hyperv.o" ] &&
+	[ -s "$aout/drivers/hv/hv_balloon.o" ]
+verdict $? "arm64 with Hyper-V: backends/hyperv.o and hv_balloon.o compile (CONFIG_AERATION_HYPERV=y; objects, not linked) ($(( $(date +%s) - start )) s)"
+unset ARCH CROSS_COMPILE
 finish
