@@ -48,6 +48,11 @@ KOUT_DEBUG := $(AER_CACHE)/linux-$(KVER)-debug
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
 KOUT_DEBUG_XEN := $(AER_CACHE)/linux-$(KVER)-debug-xen
 BZIMAGE_DEBUG_XEN := $(KOUT_DEBUG_XEN)/arch/x86/boot/bzImage
+# make demo's kernel: the guest config down to its demo line (the engine
+# and virtio; no Xen, Hyper-V, ACPI or KUnit), half the objects, so that a
+# first demo on a fresh machine is quick.
+KOUT_DEMO := $(AER_CACHE)/linux-$(KVER)-demo
+BZIMAGE_DEMO := $(KOUT_DEMO)/arch/x86/boot/bzImage
 # arm64, cross-built from the same tree (config/arm64.config): engine and
 # virtio backend under qemu-system-aarch64 -M virt.
 KOUT_ARM64 := $(AER_CACHE)/linux-$(KVER)-arm64
@@ -68,21 +73,24 @@ CORE_HDR    := $(wildcard core/*.h backends/*.h)
 .PHONY: all demo check check-quick check-unit check-fuzz check-tools check-runner check-kunit check-input check-storm check-virtio \
 	check-arm64 kernel-arm64 check-xen check-hyperv check-series check-deb patches deb \
 	check-debug fuzz bench kernel kernel-tree kernel-stock kernel-trace kernel-stock-trace \
-	kernel-debug kernel-debug-xen \
-	deps print-deps clean checkpatch
+	kernel-debug kernel-debug-xen kernel-demo \
+	deps deps-demo print-deps clean checkpatch
 
 all: $(OUT)/test_core $(OUT)/hostrun
 
 # --- Debian packages ------------------------------------------------------
 
-DEB_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison \
-	    libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev \
+# make demo needs only the first line (libxen-dev: the guest's initramfs
+# carries the Xen tools); make check needs them all.
+DEMO_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison libelf-dev libssl-dev cpio libxen-dev
+DEB_PKGS := $(DEMO_PKGS) xen-hypervisor-4.17-amd64 xen-utils-4.17 \
 	    clang libclang-rt-14-dev python3 git dpkg-dev debhelper rsync kmod \
 	    gcc-aarch64-linux-gnu qemu-system-arm
 print-deps:
 	@echo $(DEB_PKGS)
 
-deps:
+deps-demo: DEB_PKGS := $(DEMO_PKGS)
+deps deps-demo:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'ok installed' || echo $$p; done); \
@@ -277,7 +285,7 @@ kernel-tree: $(KSRC)/Makefile $(PATCH)
 		echo "applied linux-glue/linux-$(KVER).patch"; fi
 	@if [ "$$(readlink $(KSRC)/mm/aeration)" != "$(CURDIR)" ]; then \
 		ln -sfn $(CURDIR) $(KSRC)/mm/aeration; \
-		for o in $(KOUT) $(KOUT_DEBUG) $(KOUT_DEBUG_XEN) $(KOUT_ARM64); do \
+		for o in $(KOUT) $(KOUT_DEMO) $(KOUT_DEBUG) $(KOUT_DEBUG_XEN) $(KOUT_ARM64); do \
 			rm -rf $$o/mm/aeration $$o/mm/page_alloc.o $$o/mm/page_isolation.o; \
 		done; \
 	fi
@@ -287,6 +295,14 @@ $(KOUT)/.config: config/guest.config Kconfig | kernel-tree
 
 kernel: kernel-tree $(KOUT)/.config
 	$(call kbuild,$(KSRC),$(KOUT),kernel)
+
+$(KOUT_DEMO)/.config: config/guest.config Kconfig | kernel-tree
+	mkdir -p $(KOUT_DEMO)
+	sed "/^# --- make demo's kernel ends here/q" config/guest.config > $(KOUT_DEMO)/demo.config
+	$(call kconfig,$(KSRC),$(KOUT_DEMO),$(KOUT_DEMO)/demo.config)
+
+kernel-demo: kernel-tree $(KOUT_DEMO)/.config
+	$(call kbuild,$(KSRC),$(KOUT_DEMO),demo kernel)
 
 DEBUG_CONFIGS := $(CURDIR)/config/guest.config $(CURDIR)/config/debug.config
 $(KOUT_DEBUG)/.config: config/guest.config config/debug.config config/kasan.config Kconfig | kernel-tree
@@ -560,8 +576,8 @@ check check-quick: deps
 	tests/runner/summary.sh $(OUT) $(foreach t,$(CHECK_TIERS),$(t):$(SUMMARIES_$(t))) || rc=1; \
 	exit $$rc
 
-demo: deps kernel $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
-	$(OUT)/hostrun demo --kernel $(BZIMAGE) --initrd $(OUT)/initramfs.cpio.gz
+demo: deps-demo kernel-demo $(OUT)/hostrun $(OUT)/initramfs.cpio.gz
+	$(OUT)/hostrun demo --kernel $(BZIMAGE_DEMO) --initrd $(OUT)/initramfs.cpio.gz
 
 clean:
 	rm -rf $(OUT)
