@@ -82,7 +82,8 @@ all: $(OUT)/test_core $(OUT)/hostrun
 
 # make demo needs only the first line (libxen-dev: the guest's initramfs
 # carries the Xen tools); make check needs them all.
-DEMO_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison libelf-dev libssl-dev cpio libxen-dev
+DEMO_PKGS := linux-source-$(KVER) qemu-system-x86 ccache bc flex bison libelf-dev libssl-dev cpio \
+	     patch libxen-dev
 DEB_PKGS := $(DEMO_PKGS) xen-hypervisor-4.17-amd64 xen-utils-4.17 \
 	    clang libclang-rt-14-dev python3 git dpkg-dev debhelper rsync kmod \
 	    gcc-aarch64-linux-gnu qemu-system-arm

@@ -15,6 +15,7 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/page_reporting.h>
 #include <linux/scatterlist.h>
 #include <linux/string.h>
@@ -23,6 +24,8 @@
 
 static struct scatterlist aer_virtio_sg[PAGE_REPORTING_CAPACITY];
 static struct aer_backend aer_virtio;
+/* Registrations, as upstream's page_reporting_mutex: one device at a time. */
+static DEFINE_MUTEX(aer_virtio_lock);
 
 /*
  * page_reporting.page_reporting_order=, as mm/page_reporting.c has it
@@ -88,7 +91,9 @@ int page_reporting_register(struct page_reporting_dev_info *prdev)
 			name);
 		return 0;
 	}
+	mutex_lock(&aer_virtio_lock);
 	if (aer_virtio.priv) {
+		mutex_unlock(&aer_virtio_lock);
 		pr_info("a page reporting device is registered already, %s not used\n",
 			name);
 		return -EBUSY;
@@ -102,16 +107,19 @@ int page_reporting_register(struct page_reporting_dev_info *prdev)
 				       prdev->order : pageblock_order;
 	aer_virtio.order = page_reporting_order;
 	aeration_register(&aer_virtio);
+	mutex_unlock(&aer_virtio_lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(page_reporting_register);
 
 void page_reporting_unregister(struct page_reporting_dev_info *prdev)
 {
-	if (aer_virtio.priv != prdev)
-		return;
-	/* Waits for a pass in flight: no report after this returns. */
-	aeration_unregister(&aer_virtio);
-	aer_virtio.priv = NULL;
+	mutex_lock(&aer_virtio_lock);
+	if (aer_virtio.priv == prdev) {
+		/* Waits for a pass in flight: no report after this returns. */
+		aeration_unregister(&aer_virtio);
+		aer_virtio.priv = NULL;
+	}
+	mutex_unlock(&aer_virtio_lock);
 }
 EXPORT_SYMBOL_GPL(page_reporting_unregister);

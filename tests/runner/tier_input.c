@@ -13,7 +13,7 @@
 
 #include "runner.h"
 
-#define POLICY_AUTO	"xen,hyperv,virtio"
+#define POLICY_AUTO	"xen,hyperv,hv_balloon,virtio"
 #define BAD_WRITES	15	/* tests/guest/workloads.c inputs() */
 
 struct in_case {
