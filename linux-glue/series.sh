@@ -143,7 +143,6 @@ apply_glue mm/Makefile
 cp "$src/mm/page_reporting.h" "$work/mm/page_reporting.h"
 apply_glue mm/page_reporting.h
 apply_glue include/linux/page_reporting.h
-apply_glue drivers/hv/hv_balloon.c
 put core/aeration.c core/aeration.h core/delay.c core/delay.h core/glue.h \
 	core/policy.c \
 	linux-glue/mm.c linux-glue/sysfs.c linux-glue/trace.c linux-glue/trace.h \
@@ -166,8 +165,8 @@ pass at the earliest, and has no way for a host to keep frames.  Aeration
 replaces mm/page_reporting.c with one engine and a backend chosen at boot
 by aeration= (off, auto, or a list), and keeps page_reporting_register()
 so virtio_balloon works unchanged; it becomes the virtio backend.
-hv_balloon registers there too and now says so with a name, so that it
-shows, and aeration= chooses it, as hv_balloon instead of virtio.
+A registration may carry a name: hv_balloon's (the next patch) makes it
+the hv_balloon backend, which aeration= names apart from virtio.
 
  - core/: the engine.  It walks the free lists from the top order down,
    isolates up to a batch of unreported blocks, reports them without
@@ -186,7 +185,19 @@ shows, and aeration= chooses it, as hv_balloon instead of virtio.
 With no backend active every hook is a static branch that is not taken.
 EOF
 
-# --- 3: Xen ----------------------------------------------------------------------
+# --- 3: hv_balloon names itself, for the Hyper-V maintainers ---------------------
+apply_glue drivers/hv/hv_balloon.c
+commit <<'EOF'
+Drivers: hv: balloon: name the free page reporting device
+
+Free page aeration tells page reporting devices apart by name, so that
+aeration= can choose between hv_balloon's cold discard hints and the
+other backends, and the log and /sys/kernel/mm/aeration/backend say
+hv_balloon rather than virtio.  virtio_balloon, the other user, stays
+unnamed and is taken as virtio.
+EOF
+
+# --- 4: Xen ----------------------------------------------------------------------
 put backends/xen.c
 kconfig AERATION AERATION_VIRTIO AERATION_XEN AERATION_KUNIT_TEST > "$work/mm/aeration/Kconfig"
 kbuild AERATION_XEN AERATION_KUNIT_TEST > "$work/mm/aeration/Kbuild"
@@ -210,7 +221,7 @@ allocator, as a ballooned page does, and is offered again every second.
 PVH and HVM guests are refused until they can tell gone gfns apart.
 EOF
 
-# --- 4: Hyper-V --------------------------------------------------------------------
+# --- 5: Hyper-V --------------------------------------------------------------------
 put backends/hyperv.c backends/hyperv.h backends/hyperv_hint.c \
 	tests/kernel/hyperv_test_host.c tests/kernel/hyperv_wire.h tests/kernel/hyperv_kunit.c \
 	linux-glue/aeration_kunit.c
@@ -240,7 +251,7 @@ discards the guest's memory for real: that is how the backend is tested
 where no Hyper-V host exists.
 EOF
 
-# --- 5: documentation --------------------------------------------------------------
+# --- 6: documentation --------------------------------------------------------------
 put Documentation/admin-guide/mm/aeration.rst
 sed -i 's/^   concepts$/   concepts\n   aeration/' "$work/Documentation/admin-guide/mm/index.rst"
 awk '/^FREE PAGE AERATION$/ { s = 1 } s && /^F:\tmm\/aeration\/$/ {
@@ -258,7 +269,7 @@ EOF
 # --- the series ---------------------------------------------------------------------
 rm -rf "$out"
 mkdir -p "$out"
-g format-patch -q --cover-letter -o "$out" HEAD~5
+g format-patch -q --cover-letter -o "$out" HEAD~6
 cover=$(ls "$out"/0000-*.patch)
 python3 - "$cover" "$top/linux-glue/series-cover.txt" <<'PY'
 import sys
