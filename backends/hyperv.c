@@ -25,6 +25,9 @@
 /* Give up after this many failed hints in a row. */
 #define AER_HV_MAX_FAILURES	3
 
+/* EBX, ECX, EDX of leaf 0x40000000: "Microsoft Hv". */
+static const u32 aer_hv_vendor[3] = { 0x7263694d, 0x666f736f, 0x76482074 };
+
 #ifndef CONFIG_X86
 /* The TLFS's CPUID leaves, which only x86's hyperv-tlfs.h names. */
 #define HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS	0x40000000
@@ -54,9 +57,7 @@ static void aer_hv_cpuid(u32 leaf, u32 *r)
 		return;
 	if (leaf == HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS) {
 		r[0] = HYPERV_CPUID_FEATURES;
-		r[1] = 0x7263694d;	/* "Microsoft Hv", as on x86 */
-		r[2] = 0x666f736f;
-		r[3] = 0x76482074;
+		memcpy(&r[1], aer_hv_vendor, sizeof(aer_hv_vendor));
 	} else if (leaf == HYPERV_CPUID_FEATURES) {
 		r[0] = ms_hyperv.features;
 		r[1] = ms_hyperv.priv_high;
@@ -130,8 +131,7 @@ static bool aer_hv_probe(struct aer_backend *b)
 	u64 caps = 0, result;
 
 	aer_hv_cpuid(HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS, r);
-	/* "Microsoft Hv" */
-	if (r[1] != 0x7263694d || r[2] != 0x666f736f || r[3] != 0x76482074)
+	if (memcmp(&r[1], aer_hv_vendor, sizeof(aer_hv_vendor)))
 		return false;
 	max_leaf = r[0];
 	aer_hv_cpuid(HYPERV_CPUID_FEATURES, r);
