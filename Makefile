@@ -231,11 +231,18 @@ $(OUT)/test_hvwire: backends/hyperv_hint.c backends/hyperv.h core/backend.h \
 
 # --- kernel ---------------------------------------------------------------
 
-# $(call unpack,DIR): the Debian source tarball, unpacked once into DIR.
+# $(call unpack,DIR): the Debian source tarball, unpacked once into DIR,
+# with .pristine/ copies of the files the glue patch touches (kernel-tree
+# restores them before each new patch).  xz -T0: the tarball has 62
+# blocks, so both cores decompress.
 define unpack
 	mkdir -p $(AER_CACHE)
 	rm -rf $(1).tmp && mkdir -p $(1).tmp
-	tar xf $(KTAR) -C $(1).tmp --strip-components=1
+	tar -I 'xz -T0' -xf $(KTAR) -C $(1).tmp --strip-components=1
+	cd $(1).tmp && for f in $$(sed -n 's|^+++ b/||p' $(PATCH)); do \
+		mkdir -p .pristine/$$(dirname $$f); \
+		if [ -e $$f ]; then cp $$f .pristine/$$f; else touch .pristine/$$f.absent; fi; \
+	done
 	mv $(1).tmp $(1)
 endef
 
@@ -276,7 +283,7 @@ kernel-tree: $(KSRC)/Makefile $(PATCH)
 		for f in $$(sed -n 's|^+++ b/||p' $(PATCH) .aeration.patch 2>/dev/null | sort -u); do \
 			if [ ! -e .pristine/$$f ] && [ ! -e .pristine/$$f.absent ]; then \
 				mkdir -p .pristine/$$(dirname $$f); \
-				tar -xJOf $(KTAR) linux-source-$(KVER)/$$f > .pristine/$$f 2>/dev/null || \
+				tar -I 'xz -T0' -xOf $(KTAR) linux-source-$(KVER)/$$f > .pristine/$$f 2>/dev/null || \
 					{ rm -f .pristine/$$f; touch .pristine/$$f.absent; }; \
 			fi; \
 			if [ -e .pristine/$$f ]; then cp .pristine/$$f $$f; else rm -f $$f; fi; \
