@@ -163,6 +163,12 @@ static void check_trouble(struct guest *g, const char *l)
 		"KASAN", "UBSAN", "possible circular locking", "bad page",
 		"kernel BUG", "Dom0 crashed", "Panic on CPU",
 		"memory corruption",	/* page_poison=1 found a page changed */
+		/*
+		 * A triple fault resets the machine as a clean end does: QEMU
+		 * (-d cpu_reset) or Xen (a dom0 vCPU) says so, and Xen dumps
+		 * the vCPU of a domain it crashes.
+		 */
+		"Triple fault", "*** Dumping Dom", "domain_crash",
 	};
 	size_t i;
 
@@ -364,6 +370,8 @@ void run_guest(struct guest *g)
 	argv[argc++] = "-serial";
 	argv[argc++] = "stdio";
 	argv[argc++] = "-no-reboot";
+	argv[argc++] = "-d";	/* to stderr: "Triple fault" at a triple fault */
+	argv[argc++] = "cpu_reset";
 	argv[argc++] = "-kernel";
 	if (g->xen) {
 		xen_modules(g, modules, sizeof(modules));

@@ -52,6 +52,8 @@ judge storm storm-error.txt 1 '^FAIL storm: no AER error line from the guest \(1
 	"every guest: an AER error line fails (a tunable write that failed)"
 judge storm storm-bug.txt 1 '^FAIL storm: no BUG/WARNING/panic in the guest log: BUG' \
 	"every guest: a BUG line fails"
+judge storm storm-triple.txt 1 '^FAIL storm: no BUG/WARNING/panic in the guest log: \(XEN\) d0v1 Triple fault' \
+	"every guest: a dom0 triple fault (Xen reboots as at a clean end) fails"
 judge virtio virtio-off-unmeasured.txt 1 '^FAIL off: host RSS stayed up \(0 MiB in use' \
 	"virtio: aeration=off with no RSS measured fails (0 == 0 is no evidence)"
 judge virtio virtio-off-measured.txt 1 '^PASS off: host RSS stayed up \(1171 MiB in use' \
