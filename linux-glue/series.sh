@@ -147,6 +147,7 @@ put core/aeration.c core/aeration.h core/delay.c core/delay.h core/glue.h \
 	core/policy.c \
 	linux-glue/mm.c linux-glue/sysfs.c linux-glue/trace.c linux-glue/trace.h \
 	linux-glue/glue.h linux-glue/aeration_mm.h linux-glue/aeration_kunit.c \
+	tests/kernel/choice_kunit.c \
 	core/backend.h backends/virtio.c
 without AERATION_HYPERV linux-glue/aeration_kunit.c
 kconfig AERATION AERATION_VIRTIO AERATION_KUNIT_TEST > "$work/mm/aeration/Kconfig"
