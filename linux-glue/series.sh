@@ -184,7 +184,8 @@ the hv_balloon backend, which aeration= names apart from virtio.
    allocator.
 
 With no backend active every hook is a static branch that is not taken.
-In an SEV or TDX guest no backend is used: free memory there is private.
+In an SEV or TDX guest no backend is used, virtio included (stock page
+reporting would report there): free memory there is private.
 EOF
 
 # --- 3: hv_balloon names itself, for the Hyper-V maintainers ---------------------
@@ -223,13 +224,14 @@ it neither sleeps nor sends IPIs.
  - PVH and HVM: gfns, with a bitmap of those gone, so that a report or
    reclaim that fails half way is retried without populating a gfn twice.
    An aligned 2 MiB comes back as one extent_order 9 extent, which Xen
-   maps with a superpage again.  HVM guests with populate-on-demand
-   (memory < maxmem) are refused.
+   maps with a superpage again.  HVM guests that may use
+   populate-on-demand (maxmem more than 32 MiB above the reservation)
+   are refused.
  - Frames are scrubbed before Xen has them (xen_scrub_pages, as the
    balloon driver does), and filled again when they come back if
    init_on_free or page poisoning expect zeros or the poison value.
- - A dom0 is aerated only with aeration=xen: the toolstack gives what it
-   hands back to new domains.
+ - A dom0 is aerated only when aeration= names xen: the toolstack gives
+   what it hands back to new domains.
 
 If Xen has no memory for the frames, the block stays out of the
 allocator, as a ballooned page does, and is offered again every second.
@@ -257,11 +259,12 @@ discard, when the partition may make extended hypercalls and the host
 reports the cold-discard capability.  Neighbouring blocks merge into one
 range; blocks of 2 MiB and more go as large-page units.  If the host
 refuses 4 KiB units the backend reports 2 MiB blocks only, as hv_balloon
-does; after three failed hints in a row it stops.  Isolated partitions
-(SNP, TDX, VBS), read from the CPUID leaves as hv_balloon's VMBus
-device is, are refused: their private memory must not be discarded.  arm64 reads the same
-features from Hyper-V's registers; kernels with 16K or 64K pages do not
-get the backend, whose hints count 4 KiB frames.
+does; after three failed hints in a row it stops.  An isolated
+partition of any type (leaf 0x4000000C, as ms_hyperv_init_platform()
+reads it) is refused, as upstream refuses hv_balloon's VMBus offer there:
+an SNP or TDX guest's private memory must not be discarded.  arm64 reads
+the same features from Hyper-V's registers; kernels with 16K or 64K pages
+do not get the backend, whose hints count 4 KiB frames.
 
 AERATION_HYPERV_TEST_HOST, for testing only, sends the backend's CPUID
 queries and hypercalls over COM2 to a host written from the TLFS, which

@@ -81,6 +81,27 @@ judge xen-scrub xen-scrub-clean.txt 1 '^FAIL control: with xen_scrub_pages=0 the
 judge xen-scrub xen-scrub-clean.txt 1 '^PASS scrub: no page of that domU carries the marker \(0 pages do\)' \
 	"xen-scrub: no marker in the scrubbed run passes that verdict"
 
+# A machine that triple-faults ends as cleanly as one that reboots: a real
+# QEMU runs a boot sector that does (an empty IDT, then int3), in place of
+# the guest, and hostrun must find the fault in QEMU's log.
+printf '\xfa\x0f\x01\x1e\x0a\x7c\xcc\x90\x90\x90' > "$tmp/tf.img"
+head -c 500 /dev/zero >> "$tmp/tf.img"
+printf '\x55\xaa' >> "$tmp/tf.img"
+cat > "$tmp/qemu" <<EOF_QEMU
+#!/bin/sh
+# hostrun's QEMU: keep its log file (-D), boot the triple fault instead.
+while [ \$# -gt 0 ]; do [ "\$1" = -D ] && log=\$2; shift; done
+exec qemu-system-x86_64 -accel tcg -display none -nodefaults -no-reboot \\
+	-drive format=raw,file=$tmp/tf.img -d cpu_reset -D "\$log"
+EOF_QEMU
+chmod +x "$tmp/qemu"
+"$HOSTRUN" storm --qemu "$tmp/qemu" --kernel /dev/null --initrd /dev/null --tier tf \
+	> "$tmp/out" 2>&1
+rc=$?
+grep -q '^FAIL storm: no BUG/WARNING/panic in the guest log: Triple fault' "$tmp/out" && [ "$rc" = 1 ]
+verdict $? "every guest: a machine that triple-faults fails, though QEMU exits 0 (exit $rc)"
+grep -q 'Triple fault' "$tmp/out" || sed 's/^/    | /' "$tmp/out" | tail -12
+
 # make check's table.
 sum() {
 	"$here/summary.sh" "$tmp/logs" "$@" > "$tmp/out" 2>&1
