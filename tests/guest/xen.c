@@ -235,10 +235,15 @@ bool xen_host(long mib)
 	 * or zeros (init_on_free=1; unscrubbed, so they come back with data).
 	 */
 	cmdline_get("aer.domu_mem=", mem, sizeof(mem));
-	/* 1 GiB at least: the initramfs (Xen's tools, this kernel) lives in RAM. */
+	/*
+	 * 1 GiB at least: the initramfs (Xen's tools, this kernel) lives in
+	 * RAM.  tsc_mode native: TCG's TSC is not invariant, so Xen would
+	 * trap every RDTSC, which real hosts with an invariant TSC do not.
+	 */
 	snprintf(cfg, sizeof(cfg),
 		 "name = \"aerdomu\"\ntype = \"%s\"\nkernel = \"/domu/bzImage\"\n"
 		 "ramdisk = \"/domu/initramfs.cpio.gz\"\nmemory = %ld\nvcpus = 2\n"
+		 "tsc_mode = \"native\"\n"
 		 "on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"destroy\"\n"
 		 "extra = \"console=hvc0 loglevel=4 panic=-1 kunit.enable=0 aeration=%s aer.mode=xen aer.domu=1 aer.mib=%ld%s\"\n",
 		 type, mib < 512 ? 1024 : mib * 2, aer, mib,
