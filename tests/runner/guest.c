@@ -312,7 +312,7 @@ static void xen_modules(const struct guest *g, char *out, size_t size)
  * QEMU's -d cpu_reset log: a register dump at every CPU reset, and
  * "Triple fault" before the reset a triple fault causes (x86; an L2
  * guest's goes to Xen instead).  Kept apart from the console, whose lines
- * its dumps would split.
+ * its dumps would split; judged by the console's list of trouble.
  */
 static void qemu_log(struct guest *g, const char *path)
 {
@@ -321,12 +321,10 @@ static void qemu_log(struct guest *g, const char *path)
 
 	if (!f)
 		return;
-	while (fgets(l, sizeof(l), f))
-		if (strstr(l, "Triple fault")) {
-			l[strcspn(l, "\n")] = 0;
-			printf("host: QEMU logged: %s\n", l);
-			check_trouble(g, l);
-		}
+	while (fgets(l, sizeof(l), f)) {
+		l[strcspn(l, "\n")] = 0;
+		check_trouble(g, l);
+	}
 	fclose(f);
 	unlink(path);
 }
